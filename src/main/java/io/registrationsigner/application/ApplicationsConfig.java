@@ -1,0 +1,26 @@
+package io.registrationsigner.application;
+
+import java.util.Map;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithParentName;
+
+/**
+ * The Sinch applications this service signs for, each under a name of the operator's choice:
+ * {@code signer.applications.<name>.key} and {@code signer.applications.<name>.secret}.
+ */
+@ConfigMapping(prefix = "signer.applications")
+public interface ApplicationsConfig {
+
+    @WithParentName
+    Map<String, ApplicationConfig> applications();
+
+    interface ApplicationConfig {
+
+        /** The Sinch Application Key, as the Sinch dashboard shows it. */
+        String key();
+
+        /** The Sinch Application Secret: Base64 text, as the Sinch dashboard shows it. */
+        String secret();
+    }
+}

@@ -1,0 +1,48 @@
+package io.registrationsigner.grpc;
+
+import org.jboss.logging.Logger;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.registrationsigner.sequence.SequenceUnavailableException;
+
+/**
+ * The one place where failures become gRPC statuses. Every description is written here or by
+ * validation code for humans: no exception class name, stack trace or secret reaches a caller.
+ */
+final class GrpcErrors {
+
+    private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
+
+    private GrpcErrors() {
+    }
+
+    static StatusRuntimeException invalidArgument(String message) {
+        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+    }
+
+    static StatusRuntimeException notFound(String message) {
+        return Status.NOT_FOUND.withDescription(message).asRuntimeException();
+    }
+
+    static StatusRuntimeException toStatus(Throwable failure) {
+        if (failure instanceof StatusRuntimeException status) {
+            return status;
+        }
+        if (failure instanceof SequenceUnavailableException unavailable) {
+            LOG.warnf("Sequence store failure: %s (%s)", unavailable.getMessage(), describe(unavailable.getCause()));
+            return Status.UNAVAILABLE.withDescription(unavailable.getMessage()).asRuntimeException();
+        }
+        LOG.errorf("Unexpected failure: %s", describe(failure));
+        return Status.INTERNAL.withDescription("internal error").asRuntimeException();
+    }
+
+    static Status.Code codeOf(Throwable failure) {
+        return failure == null ? Status.Code.OK : Status.fromThrowable(failure).getCode();
+    }
+
+    // Class and message only: our own exceptions never carry a secret, and stack traces stay out of the hot path.
+    private static String describe(Throwable t) {
+        return t == null ? "no cause" : t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+}

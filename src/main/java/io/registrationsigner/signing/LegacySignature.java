@@ -1,0 +1,40 @@
+package io.registrationsigner.signing;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+
+/**
+ * The legacy Sinch user-registration signature:
+ * {@code Base64(SHA1(UTF8(userId + applicationKey + sequence + applicationSecret)))}.
+ * <p>
+ * The secret takes part as its Base64 text, exactly as Sinch's SDK samples concatenate it.
+ */
+public final class LegacySignature {
+
+    private LegacySignature() {
+    }
+
+    /**
+     * @param sequence the registration sequence, at least 1, written in decimal
+     * @return standard Base64 with padding and no line breaks
+     */
+    public static String sign(String userId, String applicationKey, long sequence, String applicationSecret) {
+        if (sequence < 1) {
+            throw new IllegalArgumentException("sequence must be at least 1");
+        }
+        String message = userId + applicationKey + sequence + applicationSecret;
+        byte[] digest = sha1().digest(message.getBytes(StandardCharsets.UTF_8));
+        return Base64.getEncoder().encodeToString(digest);
+    }
+
+    private static MessageDigest sha1() {
+        try {
+            return MessageDigest.getInstance("SHA-1");
+        } catch (NoSuchAlgorithmException e) {
+            // Every Java platform must ship SHA-1 (Java SE spec, MessageDigest).
+            throw new IllegalStateException("SHA-1 is not available", e);
+        }
+    }
+}

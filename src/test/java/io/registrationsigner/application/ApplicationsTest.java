@@ -1,0 +1,104 @@
+package io.registrationsigner.application;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.runtime.configuration.ConfigurationException;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+class ApplicationsTest {
+
+    private static final String KEY = "196087a1-e815-4bc4-8984-60d8d8a43f1d";
+    private static final String SECRET = "oYdgGRXoxEuJhGDY2KQ/HQ==";
+
+    record Config(String key, String secret) implements ApplicationsConfig.ApplicationConfig {
+    }
+
+    @Test
+    void indexesApplicationsByKey() {
+        Map<String, Application> byKey = Applications.index(Map.of(
+                "alpha", new Config(KEY, SECRET),
+                "beta", new Config("5f0f7a4e-2c1b-4d7e-9a51-3c8e2b6d1f90", "q3Xc9T0bYw1nKp7Lr2VdAg==")));
+        assertEquals(new Application("alpha", KEY, SECRET), byKey.get(KEY));
+        assertEquals("beta", byKey.get("5f0f7a4e-2c1b-4d7e-9a51-3c8e2b6d1f90").name());
+    }
+
+    @Test
+    void aSecretThatIsNotBase64StopsStartUpWithoutPrintingIt() {
+        String secret = "this*is%not-base64!";
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> Applications.index(Map.of("payments", new Config(KEY, secret))));
+        assertTrue(e.getMessage().contains("Application 'payments'"), e.getMessage());
+        assertTrue(e.getMessage().contains("signer.applications.payments.secret is not valid Base64"), e.getMessage());
+        assertFalse(e.getMessage().contains(secret));
+        assertEquals(null, e.getCause(), "the Base64 decoder's message would quote the secret");
+    }
+
+    @Test
+    void anEmptySecretOrKeyStopsStartUp() {
+        assertThrows(ConfigurationException.class, () -> Applications.index(Map.of("a", new Config(KEY, " "))));
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> Applications.index(Map.of("a", new Config("", SECRET))));
+        assertTrue(e.getMessage().contains("signer.applications.a.key"), e.getMessage());
+        assertFalse(e.getMessage().contains(SECRET));
+    }
+
+    @Test
+    void aMalformedKeyStopsStartUp() {
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> Applications.index(Map.of("a", new Config("not a key", SECRET))));
+        assertTrue(e.getMessage().contains("signer.applications.a.key is not a Sinch Application Key"), e.getMessage());
+    }
+
+    @Test
+    void twoApplicationsWithOneKeyStopStartUp() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> Applications.index(Map.of(
+                "a", new Config(KEY, SECRET), "b", new Config(KEY, "q3Xc9T0bYw1nKp7Lr2VdAg=="))));
+        assertTrue(e.getMessage().contains("'a' and 'b' have the same key"), e.getMessage());
+        assertFalse(e.getMessage().contains(SECRET));
+    }
+
+    @Test
+    void noApplicationStopsStartUp() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> Applications.index(Map.of()));
+        assertTrue(e.getMessage().contains("signer.applications.<name>.key"), e.getMessage());
+    }
+
+    @Test
+    void environmentVariablesConfigureApplications() {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(ApplicationsConfig.class)
+                .withSources(new EnvConfigSource(Map.of(
+                        "SIGNER_APPLICATIONS_PAYMENTS_KEY", KEY,
+                        "SIGNER_APPLICATIONS_PAYMENTS_SECRET", SECRET), 300))
+                .build();
+        ApplicationsConfig.ApplicationConfig payments = config.getConfigMapping(ApplicationsConfig.class)
+                .applications().get("payments");
+        assertEquals(KEY, payments.key());
+        assertEquals(SECRET, payments.secret());
+    }
+
+    @Test
+    void aMissingKeyIsReportedWithThePropertyName() {
+        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder()
+                .withMapping(ApplicationsConfig.class)
+                .withSources(new PropertiesConfigSource(Map.of("signer.applications.payments.secret", SECRET), "test", 100));
+        RuntimeException e = assertThrows(RuntimeException.class, builder::build);
+        assertTrue(String.valueOf(e.getMessage()).contains("signer.applications.payments.key"), e.getMessage());
+        assertFalse(String.valueOf(e.getMessage()).contains(SECRET));
+    }
+
+    @Test
+    void toStringLeavesTheSecretOut() {
+        assertFalse(new Application("a", KEY, SECRET).toString().contains(SECRET));
+    }
+}

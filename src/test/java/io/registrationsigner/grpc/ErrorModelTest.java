@@ -1,0 +1,102 @@
+package io.registrationsigner.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.registrationsigner.api.v1.RegistrationSignerGrpc;
+import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.testing.GrpcChannels;
+import io.registrationsigner.testing.SignerTestResource;
+import io.registrationsigner.testing.StatusMessages;
+import io.registrationsigner.testing.TestApplication;
+
+/** Bad input gets the error model's status, a message for humans, and consumes no sequence. */
+@QuarkusTest
+@WithTestResource(SignerTestResource.class)
+class ErrorModelTest {
+
+    @TestHTTPResource
+    URL url;
+
+    private ManagedChannel channel;
+    private RegistrationSignerGrpc.RegistrationSignerBlockingStub signer;
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcChannels.open(url);
+        signer = RegistrationSignerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", "alice@example.com", "a b", "a:b", "zoë", "名前", "a/b", "tab\there" })
+    void aBadUserIdIsInvalidArgument(String userId) {
+        StatusRuntimeException e = rejected(userId, TestApplication.VECTOR.key(), Status.Code.INVALID_ARGUMENT);
+        assertTrue(e.getStatus().getDescription().contains("user_id must be 1 to 255 characters of A-Z a-z 0-9 - _ ="),
+                e.getStatus().getDescription());
+    }
+
+    @Test
+    void aUserIdOf256BytesIsInvalidArgument() {
+        StatusRuntimeException e = rejected("y".repeat(256), TestApplication.VECTOR.key(), Status.Code.INVALID_ARGUMENT);
+        assertTrue(e.getStatus().getDescription().contains("256 characters"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void aMissingApplicationKeyIsInvalidArgumentWhenTwoApplicationsAreConfigured() {
+        StatusRuntimeException e = rejected("bob", "", Status.Code.INVALID_ARGUMENT);
+        assertEquals("application_key is required: this service holds more than one application",
+                e.getStatus().getDescription());
+    }
+
+    @Test
+    void anUnknownApplicationKeyIsNotFound() {
+        StatusRuntimeException e = rejected("bob", "00000000-0000-0000-0000-000000000000", Status.Code.NOT_FOUND);
+        assertTrue(e.getStatus().getDescription().startsWith("unknown application_key 00000000-0000-0000-0000-000000000000"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "not a key", "key:with:colons", "196087a1-e815-4bc4-8984-60d8d8a43f1d-196087a1-e815-4bc4-8984-60d8d8a43f1d" })
+    void aMalformedApplicationKeyIsInvalidArgument(String key) {
+        StatusRuntimeException e = rejected("bob", key, Status.Code.INVALID_ARGUMENT);
+        assertTrue(e.getStatus().getDescription().startsWith("application_key must be"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void rejectedCallsConsumeNoSequence() {
+        rejected("rejected-user", "00000000-0000-0000-0000-000000000000", Status.Code.NOT_FOUND);
+        rejected("rejected-user", "", Status.Code.INVALID_ARGUMENT);
+        rejected("rejected-user", "bad key", Status.Code.INVALID_ARGUMENT);
+        long sequence = signer.signRegistration(SignRegistrationRequest.newBuilder()
+                .setUserId("rejected-user").setApplicationKey(TestApplication.VECTOR.key()).build()).getSequence();
+        assertEquals(1, sequence);
+    }
+
+    private StatusRuntimeException rejected(String userId, String applicationKey, Status.Code expected) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> signer.signRegistration(
+                SignRegistrationRequest.newBuilder().setUserId(userId).setApplicationKey(applicationKey).build()));
+        assertEquals(expected, e.getStatus().getCode(), e.getStatus().toString());
+        StatusMessages.assertSafe(e);
+        return e;
+    }
+}

@@ -1,0 +1,127 @@
+package io.registrationsigner.grpc;
+
+import static io.restassured.RestAssured.given;
+import static io.restassured.RestAssured.when;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import grpc.health.v1.HealthGrpc;
+import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.registrationsigner.api.v1.RegistrationSignerGrpc;
+import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.testing.GrpcChannels;
+import io.registrationsigner.testing.PrometheusText;
+import io.registrationsigner.testing.Reflection;
+import io.registrationsigner.testing.SignerTestResource;
+import io.registrationsigner.testing.TestApplication;
+
+/** What Kubernetes, Prometheus and the engineer with grpcurl see, on the service's one port. */
+@QuarkusTest
+@WithTestResource(SignerTestResource.class)
+class OperationsTest {
+
+    @TestHTTPResource
+    URL url;
+
+    private ManagedChannel channel;
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcChannels.open(url);
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void livenessAndReadinessAreUp() {
+        when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        when().get("/q/health/ready").then().statusCode(200)
+                .body("status", is("UP"))
+                .body("checks.name", hasItem("Redis connection health check"));
+    }
+
+    @Test
+    void grpcHealthServesTheSigner() {
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING,
+                health.check(HealthCheckRequest.getDefaultInstance()).getStatus());
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING,
+                health.check(HealthCheckRequest.newBuilder().setService("signer.v1.RegistrationSigner").build()).getStatus());
+    }
+
+    @Test
+    void reflectionListsAndDescribesTheContract() throws Exception {
+        List<String> services = Reflection.services(channel);
+        assertTrue(services.containsAll(List.of("signer.v1.RegistrationSigner", "grpc.health.v1.Health")), services.toString());
+
+        var files = Reflection.ask(channel, ServerReflectionRequest.newBuilder()
+                .setFileContainingSymbol("signer.v1.RegistrationSigner").build()).getFileDescriptorResponse();
+        FileDescriptorProto contract = FileDescriptorProto.parseFrom(files.getFileDescriptorProto(0));
+        assertEquals("signer/v1/registration_signer.proto", contract.getName());
+        assertEquals("SignRegistration", contract.getService(0).getMethod(0).getName());
+        assertEquals(List.of("user_id", "application_key", "sequence", "signature"),
+                contract.getMessageTypeList().stream().filter(m -> m.getName().equals("SignRegistrationResponse"))
+                        .findFirst().orElseThrow().getFieldList().stream().map(f -> f.getName()).toList());
+    }
+
+    @Test
+    void metricsCountWhatWasIssued() {
+        Map<String, String> ok = Map.of("application", "other", "scheme", "legacy", "outcome", "ok");
+        Map<String, String> notFound = Map.of("application", "none", "scheme", "legacy", "outcome", "not_found");
+        String before = metrics();
+
+        var signer = RegistrationSignerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 3; i++) {
+            signer.signRegistration(SignRegistrationRequest.newBuilder()
+                    .setUserId("metrics-user").setApplicationKey(TestApplication.OTHER.key()).build());
+        }
+        assertThrows(StatusRuntimeException.class, () -> signer.signRegistration(SignRegistrationRequest.newBuilder()
+                .setUserId("metrics-user").setApplicationKey("11111111-1111-1111-1111-111111111111").build()));
+
+        String after = metrics();
+        assertEquals(3, PrometheusText.value(after, "signer_credentials_total", ok)
+                - PrometheusText.value(before, "signer_credentials_total", ok));
+        assertEquals(1, PrometheusText.value(after, "signer_credentials_total", notFound)
+                - PrometheusText.value(before, "signer_credentials_total", notFound));
+        assertEquals(3, PrometheusText.value(after, "signer_credential_duration_seconds_count", ok)
+                - PrometheusText.value(before, "signer_credential_duration_seconds_count", ok));
+        assertTrue(after.contains("signer_credential_duration_seconds_bucket{"), "latency histogram");
+        assertTrue(after.lines().anyMatch(l -> l.startsWith("grpc_server_") && l.contains("SignRegistration")),
+                "gRPC server metrics from Quarkus");
+        for (String secret : TestApplication.ALL_SECRETS) {
+            assertFalse(after.contains(secret), "a secret in /q/metrics");
+        }
+    }
+
+    private static String metrics() {
+        // What a Prometheus server that asks for the classic text format gets.
+        return given().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200)
+                .contentType(containsString("text/plain")).extract().asString();
+    }
+}

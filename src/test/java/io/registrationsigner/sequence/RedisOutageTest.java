@@ -1,0 +1,132 @@
+package io.registrationsigner.sequence;
+
+import static io.restassured.RestAssured.when;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.registrationsigner.api.v1.RegistrationSignerGrpc;
+import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.devredis.LocalRedis;
+import io.registrationsigner.testing.GrpcChannels;
+import io.registrationsigner.testing.InjectLocalRedis;
+import io.registrationsigner.testing.SignerTestResource;
+import io.registrationsigner.testing.StatusMessages;
+import io.registrationsigner.testing.TestApplication;
+
+/** A Redis of its own, stopped and hung on purpose: calls fail fast with UNAVAILABLE and recover. */
+@QuarkusTest
+@WithTestResource(value = SignerTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
+class RedisOutageTest {
+
+    /** signer.sequence.timeout: the configured bound on a call's wait for Redis. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration MARGIN = Duration.ofMillis(1500);
+
+    @InjectLocalRedis
+    LocalRedis redis;
+
+    @TestHTTPResource
+    URL url;
+
+    private ManagedChannel channel;
+    private RegistrationSignerGrpc.RegistrationSignerBlockingStub signer;
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcChannels.open(url);
+        signer = RegistrationSignerGrpc.newBlockingStub(channel);
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aStoppedRedisGivesUnavailableAndReadinessDownUntilItIsBack() {
+        long before = sign("outage-user");
+
+        redis.stop();
+        try {
+            assertUnavailableWithinTimeout("outage-user");
+            when().get("/q/health/ready").then().statusCode(503).body("status", is("DOWN"));
+            when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        } finally {
+            redis.start();
+        }
+
+        Awaitility.await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> when().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
+        Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> sign("outage-user") > before);
+    }
+
+    @Test
+    void aHungRedisGivesUnavailableAfterTheTimeoutNotAHang() throws IOException {
+        long before = sign("hung-user");
+        pauseRedisClients(Duration.ofSeconds(5));
+
+        StatusRuntimeException e = assertUnavailableWithinTimeout("hung-user");
+        assertTrue(e.getStatus().getDescription().contains("did not answer within 2000 ms"), e.getStatus().getDescription());
+
+        Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> sign("hung-user") > before);
+    }
+
+    private StatusRuntimeException assertUnavailableWithinTimeout(String userId) {
+        long start = System.nanoTime();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> signer.withDeadlineAfter(30, TimeUnit.SECONDS).signRegistration(request(userId)));
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(elapsed.compareTo(TIMEOUT.plus(MARGIN)) < 0, "answered after " + elapsed.toMillis() + " ms");
+        assertTrue(elapsed.compareTo(TIMEOUT) >= 0 || !e.getStatus().getDescription().contains("did not answer"),
+                "a timeout cannot come before the configured timeout");
+        StatusMessages.assertSafe(e);
+        return e;
+    }
+
+    private long sign(String userId) {
+        return signer.withDeadlineAfter(10, TimeUnit.SECONDS).signRegistration(request(userId)).getSequence();
+    }
+
+    private static SignRegistrationRequest request(String userId) {
+        return SignRegistrationRequest.newBuilder().setUserId(userId).setApplicationKey(TestApplication.VECTOR.key()).build();
+    }
+
+    /** CLIENT PAUSE: Redis keeps its connections open but answers nothing, like a hung server. */
+    private void pauseRedisClients(Duration duration) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", redis.port())) {
+            String millis = Long.toString(duration.toMillis());
+            String command = "*4\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$" + millis.length() + "\r\n" + millis + "\r\n$3\r\nALL\r\n";
+            OutputStream out = socket.getOutputStream();
+            out.write(command.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] reply = new byte[5];
+            assertEquals(5, socket.getInputStream().readNBytes(reply, 0, 5));
+            assertEquals("+OK\r\n", new String(reply, StandardCharsets.US_ASCII));
+        }
+    }
+}

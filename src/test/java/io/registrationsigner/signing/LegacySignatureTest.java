@@ -1,0 +1,57 @@
+package io.registrationsigner.signing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import io.registrationsigner.testing.Signatures;
+
+class LegacySignatureTest {
+
+    private static final String KEY = "196087a1-e815-4bc4-8984-60d8d8a43f1d";
+    private static final String SECRET = "oYdgGRXoxEuJhGDY2KQ/HQ==";
+
+    @ParameterizedTest(name = "sequence {0}")
+    @CsvSource({
+            "1, 7NYSnv8J5/aLOjlQALjGY+OmdD4=",
+            "2, AuLsxVBkIOTKbP2qcq6o64fuYSk=",
+    })
+    void matchesTheDesignVectors(long sequence, String signature) {
+        assertEquals(signature, LegacySignature.sign("alice", KEY, sequence, SECRET));
+    }
+
+    @Test
+    void userIdsAtTheLengthLimitAreSigned() {
+        String userId = "u".repeat(UserIds.MAX_LENGTH - 1) + "=";
+        String signature = LegacySignature.sign(userId, KEY, 42, SECRET);
+        assertEquals(Signatures.expected(userId, KEY, 42, SECRET), signature);
+        assertEquals(28, signature.length(), "20 bytes of SHA-1 in padded Base64");
+    }
+
+    @Test
+    void sequenceIsWrittenInDecimalWithoutPadding() {
+        assertEquals(Signatures.expected("bob", KEY, 1234567890123L, SECRET),
+                LegacySignature.sign("bob", KEY, 1234567890123L, SECRET));
+        assertEquals(Signatures.expected("bob", KEY, Long.MAX_VALUE, SECRET),
+                LegacySignature.sign("bob", KEY, Long.MAX_VALUE, SECRET));
+    }
+
+    @Test
+    void everyInputChangesTheSignature() {
+        String base = LegacySignature.sign("alice", KEY, 7, SECRET);
+        assertNotEquals(base, LegacySignature.sign("alicf", KEY, 7, SECRET));
+        assertNotEquals(base, LegacySignature.sign("alice", KEY.replace('1', '2'), 7, SECRET));
+        assertNotEquals(base, LegacySignature.sign("alice", KEY, 8, SECRET));
+        assertNotEquals(base, LegacySignature.sign("alice", KEY, 7, "pYdgGRXoxEuJhGDY2KQ/HQ=="));
+    }
+
+    @Test
+    void sequencesStartAtOne() {
+        assertThrows(IllegalArgumentException.class, () -> LegacySignature.sign("alice", KEY, 0, SECRET));
+        assertThrows(IllegalArgumentException.class, () -> LegacySignature.sign("alice", KEY, -1, SECRET));
+    }
+}

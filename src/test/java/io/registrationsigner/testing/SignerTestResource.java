@@ -1,0 +1,52 @@
+package io.registrationsigner.testing;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.registrationsigner.devredis.LocalRedis;
+
+/**
+ * Starts a real Redis owned by the tests (never the machine's shared one) on a free port and
+ * configures the service with it and with the test applications. Init arg
+ * {@code applications=one} configures only {@link TestApplication#VECTOR}; by default two.
+ */
+public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String APPLICATIONS = "applications";
+
+    private boolean oneApplication;
+    private LocalRedis redis;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        oneApplication = "one".equals(initArgs.get(APPLICATIONS));
+    }
+
+    @Override
+    public Map<String, String> start() {
+        redis = LocalRedis.start(Path.of("target", "test-redis", UUID.randomUUID().toString()));
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.redis.hosts", redis.uri().toString());
+        TestApplication.VECTOR.putInto(config);
+        if (!oneApplication) {
+            TestApplication.OTHER.putInto(config);
+        }
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Override
+    public void inject(TestInjector testInjector) {
+        testInjector.injectIntoFields(redis,
+                new TestInjector.AnnotatedAndMatchesType(InjectLocalRedis.class, LocalRedis.class));
+    }
+}

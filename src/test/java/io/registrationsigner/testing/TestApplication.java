@@ -1,0 +1,33 @@
+package io.registrationsigner.testing;
+
+import java.util.List;
+import java.util.Map;
+
+/** A Sinch application the tests configure, with its (test-only) secret. */
+public record TestApplication(String name, String key, String secret) {
+
+    /** The legacy test vector of DESIGN.md. */
+    public static final TestApplication VECTOR = new TestApplication("vector",
+            "196087a1-e815-4bc4-8984-60d8d8a43f1d", "oYdgGRXoxEuJhGDY2KQ/HQ==");
+
+    public static final TestApplication OTHER = new TestApplication("other",
+            "5f0f7a4e-2c1b-4d7e-9a51-3c8e2b6d1f90", "q3Xc9T0bYw1nKp7Lr2VdAg==");
+
+    /** Every secret any test hands to the service: none may show up in a log, metric or status. */
+    public static final List<String> ALL_SECRETS = List.of(VECTOR.secret, OTHER.secret,
+            StartupSecrets.NOT_BASE64, StartupSecrets.WITHOUT_KEY);
+
+    public void putInto(Map<String, String> config) {
+        config.put("signer.applications." + name + ".key", key);
+        config.put("signer.applications." + name + ".secret", secret);
+    }
+
+    /** Secrets of the broken configurations that the start-up tests feed to the packaged service. */
+    public static final class StartupSecrets {
+        public static final String NOT_BASE64 = "NotBase64*Secret%Value!";
+        public static final String WITHOUT_KEY = "U2VjcmV0T2ZBbkFwcFdpdGhvdXRLZXk=";
+
+        private StartupSecrets() {
+        }
+    }
+}
