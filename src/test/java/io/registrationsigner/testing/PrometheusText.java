@@ -8,7 +8,7 @@ public final class PrometheusText {
     private PrometheusText() {
     }
 
-    /** The value of the sample {@code name} that carries all {@code labels}, or 0 when there is none yet. */
+    /** The value of the sample (labels in any order, with or without the trailing comma of text format 0.0.4) {@code name} that carries all {@code labels}, or 0 when there is none yet. */
     public static double value(String body, String name, Map<String, String> labels) {
         return body.lines()
                 .filter(line -> line.startsWith(name + "{"))

@@ -34,6 +34,9 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         if (!oneApplication) {
             TestApplication.OTHER.putInto(config);
         }
+        // Everything the service logs about a call, also in the packaged service (prod profile),
+        // whose log the tests search for secrets.
+        config.put("quarkus.log.category.\"io.registrationsigner\".level", "DEBUG");
         return config;
     }
 

@@ -1,0 +1,187 @@
+package io.registrationsigner.packaged;
+
+import static io.restassured.RestAssured.given;
+import static io.restassured.RestAssured.when;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.DynamicMessage;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.stub.ClientCalls;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+import io.registrationsigner.testing.GrpcChannels;
+import io.registrationsigner.testing.LogScan;
+import io.registrationsigner.testing.PrometheusText;
+import io.registrationsigner.testing.Reflection;
+import io.registrationsigner.testing.SignerTestResource;
+import io.registrationsigner.testing.Signatures;
+import io.registrationsigner.testing.StatusMessages;
+import io.registrationsigner.testing.TestApplication;
+
+/**
+ * The packaged service (java -jar target/quarkus-app/quarkus-run.jar, prod profile) with exactly
+ * one application, called by a client that knows nothing but what reflection tells it.
+ */
+@QuarkusIntegrationTest
+@WithTestResource(value = SignerTestResource.class,
+        initArgs = @ResourceArg(name = SignerTestResource.APPLICATIONS, value = "one"))
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PackagedServiceIT {
+
+    @TestHTTPResource
+    URL url;
+
+    private ManagedChannel channel;
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcChannels.open(url);
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @Order(1)
+    void aClientThatOnlyKnowsReflectionIssuesACredentialWithoutNamingTheApplication() throws Exception {
+        assertTrue(Reflection.services(channel).contains("signer.v1.RegistrationSigner"));
+        MethodDescriptor method = discover("signer.v1.RegistrationSigner").findMethodByName("SignRegistration");
+        Descriptor input = method.getInputType();
+
+        DynamicMessage request = DynamicMessage.newBuilder(input)
+                .setField(input.findFieldByName("user_id"), "reflected-user")
+                .build();
+        DynamicMessage response = ClientCalls.blockingUnaryCall(channel, dynamicMethod(method),
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request);
+
+        Descriptor output = method.getOutputType();
+        long sequence = (Long) response.getField(output.findFieldByName("sequence"));
+        assertEquals("reflected-user", response.getField(output.findFieldByName("user_id")));
+        assertEquals(TestApplication.VECTOR.key(), response.getField(output.findFieldByName("application_key")));
+        assertEquals(1, sequence);
+        assertEquals(Signatures.expected("reflected-user", TestApplication.VECTOR.key(), sequence,
+                TestApplication.VECTOR.secret()), response.getField(output.findFieldByName("signature")));
+    }
+
+    @Test
+    @Order(2)
+    void badInputGetsAStatusForHumans() throws Exception {
+        MethodDescriptor method = discover("signer.v1.RegistrationSigner").findMethodByName("SignRegistration");
+        Descriptor input = method.getInputType();
+        DynamicMessage request = DynamicMessage.newBuilder(input)
+                .setField(input.findFieldByName("user_id"), "not/valid")
+                .build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+                channel, dynamicMethod(method), CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        StatusMessages.assertSafe(e);
+    }
+
+    @Test
+    @Order(3)
+    void healthAndMetricsAreServed() {
+        when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
+        when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        String metrics = given().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200)
+                .extract().asString();
+        assertEquals(1, PrometheusText.value(metrics, "signer_credentials_total",
+                Map.of("application", "vector", "scheme", "legacy", "outcome", "ok")));
+        assertEquals(1, PrometheusText.value(metrics, "signer_credentials_total",
+                Map.of("application", "vector", "scheme", "legacy", "outcome", "invalid_argument")));
+    }
+
+    /** Runs last: by now the unit tests, the @QuarkusTest runs and this packaged service have all logged. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void noSecretInAnyLogOfTheTestRun() throws IOException {
+        Path logs = Path.of("target", "test-logs");
+        assertTrue(Files.readString(logs.resolve("quarkus-test.log")).contains("Profile test activated"),
+                "the @QuarkusTest runs' log");
+        assertTrue(Files.readString(logs.resolve("packaged-service.log")).contains("Profile prod activated"),
+                "the packaged service's log (failsafe sets quarkus.log.file.path)");
+        List<Path> files = LogScan.files(List.of(logs, Path.of("target", "surefire-reports"),
+                Path.of("target", "failsafe-reports")));
+        assertEquals(List.of(), LogScan.leaks(files, TestApplication.ALL_SECRETS));
+    }
+
+    /** The service's file and its imports, as grpcurl builds them from reflection. */
+    private ServiceDescriptor discover(String symbol) throws Exception {
+        var files = Reflection.ask(channel, ServerReflectionRequest.newBuilder().setFileContainingSymbol(symbol).build())
+                .getFileDescriptorResponse().getFileDescriptorProtoList();
+        Map<String, FileDescriptorProto> byName = new HashMap<>();
+        for (ByteString bytes : files) {
+            FileDescriptorProto file = FileDescriptorProto.parseFrom(bytes);
+            byName.put(file.getName(), file);
+        }
+        FileDescriptorProto contract = byName.values().stream()
+                .filter(f -> f.getServiceList().stream().anyMatch(s -> symbol.endsWith("." + s.getName())))
+                .findFirst().orElseThrow();
+        return build(contract, byName, new HashMap<>()).findServiceByName(symbol.substring(symbol.lastIndexOf('.') + 1));
+    }
+
+    private FileDescriptor build(FileDescriptorProto file, Map<String, FileDescriptorProto> byName,
+            Map<String, FileDescriptor> built) throws Exception {
+        if (built.containsKey(file.getName())) {
+            return built.get(file.getName());
+        }
+        FileDescriptor[] dependencies = new FileDescriptor[file.getDependencyCount()];
+        for (int i = 0; i < dependencies.length; i++) {
+            String name = file.getDependency(i);
+            FileDescriptorProto dependency = byName.get(name);
+            if (dependency == null) {
+                dependency = FileDescriptorProto.parseFrom(Reflection.ask(channel, ServerReflectionRequest.newBuilder()
+                        .setFileByFilename(name).build()).getFileDescriptorResponse().getFileDescriptorProto(0));
+                byName.put(name, dependency);
+            }
+            dependencies[i] = build(dependency, byName, built);
+        }
+        FileDescriptor descriptor = FileDescriptor.buildFrom(file, dependencies);
+        built.put(file.getName(), descriptor);
+        return descriptor;
+    }
+
+    private static io.grpc.MethodDescriptor<DynamicMessage, DynamicMessage> dynamicMethod(MethodDescriptor method) {
+        return io.grpc.MethodDescriptor.<DynamicMessage, DynamicMessage> newBuilder()
+                .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(
+                        method.getService().getFullName(), method.getName()))
+                .setRequestMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getInputType())))
+                .setResponseMarshaller(ProtoUtils.marshaller(DynamicMessage.getDefaultInstance(method.getOutputType())))
+                .build();
+    }
+}

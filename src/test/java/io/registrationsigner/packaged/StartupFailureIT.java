@@ -1,0 +1,69 @@
+package io.registrationsigner.packaged;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.TestApplication.StartupSecrets;
+
+/** The packaged service refuses to start on a bad application configuration, and says why without the secret. */
+class StartupFailureIT {
+
+    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+    @Test
+    void aSecretThatIsNotBase64StopsStartUp() throws Exception {
+        String output = startAndExpectFailure(
+                "-Dsigner.applications.payments.key=" + TestApplication.OTHER.key(),
+                "-Dsigner.applications.payments.secret=" + StartupSecrets.NOT_BASE64);
+        assertTrue(output.contains("Application 'payments': signer.applications.payments.secret is not valid Base64"), output);
+        assertFalse(output.contains(StartupSecrets.NOT_BASE64), "the secret was printed");
+    }
+
+    @Test
+    void aMissingKeyStopsStartUp() throws Exception {
+        String output = startAndExpectFailure("-Dsigner.applications.payments.secret=" + StartupSecrets.WITHOUT_KEY);
+        assertTrue(output.contains("signer.applications.payments.key"), output);
+        assertFalse(output.contains(StartupSecrets.WITHOUT_KEY), "the secret was printed");
+    }
+
+    @Test
+    void noApplicationStopsStartUp() throws Exception {
+        String output = startAndExpectFailure();
+        assertTrue(output.contains("No Sinch application is configured"), output);
+    }
+
+    private static String startAndExpectFailure(String... properties) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Dquarkus.http.port=0");
+        // Nothing listens there: start-up must fail on the configuration, before Redis matters.
+        command.add("-Dquarkus.redis.hosts=redis://127.0.0.1:1");
+        command.addAll(List.of(properties));
+        command.add("-jar");
+        command.add(JAR.toString());
+        // Next to the other logs of the test run, which are all searched for secrets.
+        Path logs = Files.createDirectories(Path.of("target", "test-logs"));
+        Path log = Files.createTempFile(logs, "startup-failure-", ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+        if (!exited) {
+            process.destroyForcibly();
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(exited, "still running after 60 s:\n" + output);
+        assertNotEquals(0, process.exitValue(), output);
+        return output;
+    }
+}

@@ -1,0 +1,65 @@
+package io.registrationsigner.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Searches files for secrets, line by line; names the file and line of every hit, never the secret. */
+public final class LogScan {
+
+    private LogScan() {
+    }
+
+    /** Every regular file under {@code roots} (files or folders; missing ones are skipped). */
+    public static List<Path> files(List<Path> roots) {
+        List<Path> files = new ArrayList<>();
+        for (Path root : roots) {
+            if (!Files.exists(root)) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(root)) {
+                walk.filter(Files::isRegularFile).forEach(files::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return files;
+    }
+
+    /** "file:line" of each line that contains one of {@code secrets}. */
+    public static List<String> leaks(List<Path> files, List<String> secrets) {
+        List<String> leaks = new ArrayList<>();
+        for (Path file : files) {
+            try {
+                // Malformed bytes are replaced, not fatal: the files are logs, not text we wrote.
+                String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+                String[] lines = text.split("\n", -1);
+                boolean testJvmProperties = false;
+                for (int i = 0; i < lines.length; i++) {
+                    // A JUnit XML report lists the test JVM's system properties, the tests' own input
+                    // (the secrets they configure): that block is not output of the service.
+                    if (lines[i].contains("<properties>")) {
+                        testJvmProperties = true;
+                    }
+                    if (testJvmProperties) {
+                        testJvmProperties = !lines[i].contains("</properties>");
+                        continue;
+                    }
+                    for (String secret : secrets) {
+                        if (lines[i].contains(secret)) {
+                            leaks.add(file + ":" + (i + 1));
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return leaks;
+    }
+}
