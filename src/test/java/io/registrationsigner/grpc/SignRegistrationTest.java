@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import com.google.common.util.concurrent.ListenableFuture;
 
 import io.grpc.ManagedChannel;
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,6 +40,9 @@ class SignRegistrationTest {
 
     @TestHTTPResource
     URL url;
+
+    @Inject
+    RedisDataSource redis;
 
     private ManagedChannel channel;
     private RegistrationSignerGrpc.RegistrationSignerBlockingStub signer;
@@ -123,6 +129,14 @@ class SignRegistrationTest {
         assertEquals(1, sign("shared-name-2", TestApplication.VECTOR).getSequence());
         assertEquals(3, sign("shared-name", TestApplication.VECTOR).getSequence());
         assertEquals(2, sign("shared-name", TestApplication.OTHER).getSequence());
+    }
+
+    @Test
+    void theSequenceLivesInOneRedisKeyPerApplicationAndUserUnderTheConfiguredPrefix() {
+        long sequence = sign("key-owner", TestApplication.OTHER).getSequence();
+        String key = SignerTestResource.KEY_PREFIX + TestApplication.OTHER.key() + ":key-owner";
+        assertEquals(sequence, redis.value(Long.class).get(key));
+        assertEquals(List.of(key), redis.key().keys(SignerTestResource.KEY_PREFIX + "*:key-owner"));
     }
 
     @Test

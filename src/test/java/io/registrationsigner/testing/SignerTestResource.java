@@ -16,6 +16,8 @@ import io.registrationsigner.devredis.LocalRedis;
 public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String APPLICATIONS = "applications";
+    /** Not the default prefix, so that the tests see that the configured one is used. */
+    public static final String KEY_PREFIX = "test:registration-sequence:";
 
     private boolean oneApplication;
     private LocalRedis redis;
@@ -30,6 +32,7 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         redis = LocalRedis.start(Path.of("target", "test-redis", UUID.randomUUID().toString()));
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.redis.hosts", redis.uri().toString());
+        config.put("signer.sequence.key-prefix", KEY_PREFIX);
         TestApplication.VECTOR.putInto(config);
         if (!oneApplication) {
             TestApplication.OTHER.putInto(config);
