@@ -1,7 +1,6 @@
 package io.registrationsigner.application;
 
 import java.util.Base64;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import io.registrationsigner.signing.ApplicationKeys;
 
 /**
  * The configured Sinch applications, checked once at start-up: a bad configuration stops the
@@ -34,10 +34,6 @@ public class Applications {
     /** The application, when exactly one is configured. */
     public Optional<Application> onlyOne() {
         return byKey.size() == 1 ? Optional.of(byKey.values().iterator().next()) : Optional.empty();
-    }
-
-    public Collection<Application> all() {
-        return byKey.values();
     }
 
     static Map<String, Application> index(Map<String, ApplicationsConfig.ApplicationConfig> configured) {

@@ -4,24 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URL;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
-import io.registrationsigner.testing.GrpcChannels;
+import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
@@ -29,24 +21,7 @@ import io.registrationsigner.testing.TestApplication;
 /** Bad input gets the error model's status, a message for humans, and consumes no sequence. */
 @QuarkusTest
 @WithTestResource(SignerTestResource.class)
-class ErrorModelTest {
-
-    @TestHTTPResource
-    URL url;
-
-    private ManagedChannel channel;
-    private RegistrationSignerGrpc.RegistrationSignerBlockingStub signer;
-
-    @BeforeEach
-    void connect() {
-        channel = GrpcChannels.open(url);
-        signer = RegistrationSignerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+class ErrorModelTest extends ServiceTestBase {
 
     @ParameterizedTest
     @ValueSource(strings = { "", "alice@example.com", "a b", "a:b", "zoë", "名前", "a/b", "tab\there" })
@@ -87,13 +62,13 @@ class ErrorModelTest {
         rejected("rejected-user", "00000000-0000-0000-0000-000000000000", Status.Code.NOT_FOUND);
         rejected("rejected-user", "", Status.Code.INVALID_ARGUMENT);
         rejected("rejected-user", "bad key", Status.Code.INVALID_ARGUMENT);
-        long sequence = signer.signRegistration(SignRegistrationRequest.newBuilder()
+        long sequence = signer(10).signRegistration(SignRegistrationRequest.newBuilder()
                 .setUserId("rejected-user").setApplicationKey(TestApplication.VECTOR.key()).build()).getSequence();
         assertEquals(1, sequence);
     }
 
     private StatusRuntimeException rejected(String userId, String applicationKey, Status.Code expected) {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> signer.signRegistration(
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> signer(10).signRegistration(
                 SignRegistrationRequest.newBuilder().setUserId(userId).setApplicationKey(applicationKey).build()));
         assertEquals(expected, e.getStatus().getCode(), e.getStatus().toString());
         StatusMessages.assertSafe(e);

@@ -10,53 +10,33 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URL;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
-import io.registrationsigner.testing.GrpcChannels;
 import io.registrationsigner.testing.PrometheusText;
 import io.registrationsigner.testing.Reflection;
+import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.TestApplication;
 
 /** What Kubernetes, Prometheus and the engineer with grpcurl see, on the service's one port. */
 @QuarkusTest
 @WithTestResource(SignerTestResource.class)
-class OperationsTest {
-
-    @TestHTTPResource
-    URL url;
-
-    private ManagedChannel channel;
-
-    @BeforeEach
-    void connect() {
-        channel = GrpcChannels.open(url);
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+class OperationsTest extends ServiceTestBase {
 
     @Test
     void livenessAndReadinessAreUp() {
@@ -98,10 +78,10 @@ class OperationsTest {
 
         var signer = RegistrationSignerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
         for (int i = 0; i < 3; i++) {
-            signer.signRegistration(SignRegistrationRequest.newBuilder()
+            signer(10).signRegistration(SignRegistrationRequest.newBuilder()
                     .setUserId("metrics-user").setApplicationKey(TestApplication.OTHER.key()).build());
         }
-        assertThrows(StatusRuntimeException.class, () -> signer.signRegistration(SignRegistrationRequest.newBuilder()
+        assertThrows(StatusRuntimeException.class, () -> signer(10).signRegistration(SignRegistrationRequest.newBuilder()
                 .setUserId("metrics-user").setApplicationKey("11111111-1111-1111-1111-111111111111").build()));
 
         String after = metrics();

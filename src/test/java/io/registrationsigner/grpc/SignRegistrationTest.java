@@ -3,7 +3,6 @@ package io.registrationsigner.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URL;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +11,6 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -21,42 +18,25 @@ import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ManagedChannel;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.api.v1.SignRegistrationResponse;
 import io.registrationsigner.testing.GrpcChannels;
 import io.registrationsigner.testing.PrometheusText;
-import io.registrationsigner.testing.SignerTestResource;
+import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.Signatures;
+import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.TestApplication;
+import io.restassured.RestAssured;
 
 /** SignRegistration through the real server (generated from the top-level proto/) and a real Redis. */
 @QuarkusTest
 @WithTestResource(SignerTestResource.class)
-class SignRegistrationTest {
-
-    @TestHTTPResource
-    URL url;
+class SignRegistrationTest extends ServiceTestBase {
 
     @Inject
     RedisDataSource redis;
-
-    private ManagedChannel channel;
-    private RegistrationSignerGrpc.RegistrationSignerBlockingStub signer;
-
-    @BeforeEach
-    void connect() {
-        channel = GrpcChannels.open(url);
-        signer = RegistrationSignerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
 
     @Test
     void answersWithTheDesignVectors() {
@@ -151,7 +131,7 @@ class SignRegistrationTest {
     }
 
     private SignRegistrationResponse sign(String userId, TestApplication application) {
-        SignRegistrationResponse response = signer.signRegistration(request(userId, application));
+        SignRegistrationResponse response = signer(10).signRegistration(request(userId, application));
         assertVerified(response, application);
         return response;
     }

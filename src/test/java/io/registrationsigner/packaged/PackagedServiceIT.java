@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -16,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -32,7 +29,6 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
 
 import io.grpc.CallOptions;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
@@ -40,14 +36,13 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.stub.ClientCalls;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
-import io.registrationsigner.testing.GrpcChannels;
 import io.registrationsigner.testing.LogScan;
 import io.registrationsigner.testing.PrometheusText;
 import io.registrationsigner.testing.Reflection;
-import io.registrationsigner.testing.SignerTestResource;
+import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.Signatures;
+import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
 
@@ -59,22 +54,7 @@ import io.registrationsigner.testing.TestApplication;
 @WithTestResource(value = SignerTestResource.class,
         initArgs = @ResourceArg(name = SignerTestResource.APPLICATIONS, value = "one"))
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PackagedServiceIT {
-
-    @TestHTTPResource
-    URL url;
-
-    private ManagedChannel channel;
-
-    @BeforeEach
-    void connect() {
-        channel = GrpcChannels.open(url);
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+class PackagedServiceIT extends ServiceTestBase {
 
     @Test
     @Order(1)

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-import io.registrationsigner.testing.TestApplication;
 import io.registrationsigner.testing.TestApplication.StartupSecrets;
+import io.registrationsigner.testing.TestApplication;
 
 /** The packaged service refuses to start on a bad application configuration, and says why without the secret. */
 class StartupFailureIT {

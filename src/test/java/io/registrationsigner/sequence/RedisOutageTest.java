@@ -9,28 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.devredis.LocalRedis;
-import io.registrationsigner.testing.GrpcChannels;
 import io.registrationsigner.testing.InjectLocalRedis;
+import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
@@ -38,7 +31,7 @@ import io.registrationsigner.testing.TestApplication;
 /** A Redis of its own, stopped and hung on purpose: calls fail fast with UNAVAILABLE and recover. */
 @QuarkusTest
 @WithTestResource(value = SignerTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
-class RedisOutageTest {
+class RedisOutageTest extends ServiceTestBase {
 
     /** signer.sequence.timeout: the configured bound on a call's wait for Redis. */
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
@@ -46,23 +39,6 @@ class RedisOutageTest {
 
     @InjectLocalRedis
     LocalRedis redis;
-
-    @TestHTTPResource
-    URL url;
-
-    private ManagedChannel channel;
-    private RegistrationSignerGrpc.RegistrationSignerBlockingStub signer;
-
-    @BeforeEach
-    void connect() {
-        channel = GrpcChannels.open(url);
-        signer = RegistrationSignerGrpc.newBlockingStub(channel);
-    }
-
-    @AfterEach
-    void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
 
     @Test
     void aStoppedRedisGivesUnavailableAndReadinessDownUntilItIsBack() {
@@ -98,7 +74,7 @@ class RedisOutageTest {
     private StatusRuntimeException assertUnavailableWithinTimeout(String userId) {
         long start = System.nanoTime();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> signer.withDeadlineAfter(30, TimeUnit.SECONDS).signRegistration(request(userId)));
+                () -> signer(30).signRegistration(request(userId)));
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
         assertTrue(elapsed.compareTo(TIMEOUT.plus(MARGIN)) < 0, "answered after " + elapsed.toMillis() + " ms");
@@ -109,7 +85,7 @@ class RedisOutageTest {
     }
 
     private long sign(String userId) {
-        return signer.withDeadlineAfter(10, TimeUnit.SECONDS).signRegistration(request(userId)).getSequence();
+        return signer(10).signRegistration(request(userId)).getSequence();
     }
 
     private static SignRegistrationRequest request(String userId) {

@@ -1,8 +1,13 @@
 package io.registrationsigner.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -29,18 +34,33 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        redis = LocalRedis.start(Path.of("target", "test-redis", UUID.randomUUID().toString()));
+        Path dir = Path.of("target", "test-resources", UUID.randomUUID().toString());
+        redis = LocalRedis.start(dir.resolve("redis"));
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.redis.hosts", redis.uri().toString());
         config.put("signer.sequence.key-prefix", KEY_PREFIX);
-        TestApplication.VECTOR.putInto(config);
-        if (!oneApplication) {
-            TestApplication.OTHER.putInto(config);
-        }
+        // The secrets come from a file, as from a mounted Kubernetes Secret: they never appear on
+        // a command line (the packaged service's, which the test launcher prints) or in a property.
+        config.put("quarkus.config.locations", applicationsFile(dir).toUri().toString());
         // Everything the service logs about a call, also in the packaged service (prod profile),
         // whose log the tests search for secrets.
         config.put("quarkus.log.category.\"io.registrationsigner\".level", "DEBUG");
         return config;
+    }
+
+    private Path applicationsFile(Path dir) {
+        Properties applications = new Properties();
+        TestApplication.VECTOR.putInto(applications);
+        if (!oneApplication) {
+            TestApplication.OTHER.putInto(applications);
+        }
+        Path file = dir.resolve("applications.properties");
+        try (Writer out = Files.newBufferedWriter(file)) {
+            applications.store(out, "test applications");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file.toAbsolutePath();
     }
 
     @Override

@@ -17,7 +17,7 @@ public record TestApplication(String name, String key, String secret) {
     public static final List<String> ALL_SECRETS = List.of(VECTOR.secret, OTHER.secret,
             StartupSecrets.NOT_BASE64, StartupSecrets.WITHOUT_KEY);
 
-    public void putInto(Map<String, String> config) {
+    public void putInto(Map<Object, Object> config) {
         config.put("signer.applications." + name + ".key", key);
         config.put("signer.applications." + name + ".secret", secret);
     }
