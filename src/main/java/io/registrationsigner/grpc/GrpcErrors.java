@@ -21,6 +21,11 @@ final class GrpcErrors {
         return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }
 
+    /** For validation code that reports a problem as text: {@code problem.ifPresent(GrpcErrors::throwInvalidArgument)}. */
+    static void throwInvalidArgument(String message) {
+        throw invalidArgument(message);
+    }
+
     static StatusRuntimeException notFound(String message) {
         return Status.NOT_FOUND.withDescription(message).asRuntimeException();
     }

@@ -1,61 +1,146 @@
 package io.registrationsigner.grpc;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
 
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcService;
+import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
+import io.registrationsigner.api.v1.IssueRegistrationTokenResponse;
 import io.registrationsigner.api.v1.RegistrationSigner;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.api.v1.SignRegistrationResponse;
+import io.registrationsigner.api.v1.VerifyRegistrationRequest;
+import io.registrationsigner.api.v1.VerifyRegistrationResponse;
 import io.registrationsigner.application.Application;
 import io.registrationsigner.application.Applications;
 import io.registrationsigner.metrics.CredentialMetrics;
 import io.registrationsigner.sequence.SequenceStore;
 import io.registrationsigner.signing.ApplicationKeys;
 import io.registrationsigner.signing.LegacySignature;
+import io.registrationsigner.signing.RegistrationTokens;
 import io.registrationsigner.signing.UserIds;
+import io.registrationsigner.signing.Verification;
+import io.registrationsigner.token.TokenPolicy;
 import io.smallrye.mutiny.Uni;
 
-/** signer.v1.RegistrationSigner: runs on the event loop; the only I/O is one non-blocking Redis INCR. */
+/**
+ * signer.v1.RegistrationSigner. Runs on the event loop: the only I/O is SignRegistration's one
+ * non-blocking Redis INCR; tokens and verifications are computed in memory.
+ */
 @GrpcService
 public class RegistrationSignerService implements RegistrationSigner {
 
     static final String LEGACY = "legacy";
+    static final String JWT = "jwt";
 
     private final Applications applications;
     private final SequenceStore sequences;
+    private final TokenPolicy tokenPolicy;
+    private final Clock clock;
     private final CredentialMetrics metrics;
 
-    RegistrationSignerService(Applications applications, SequenceStore sequences, CredentialMetrics metrics) {
+    RegistrationSignerService(Applications applications, SequenceStore sequences, TokenPolicy tokenPolicy, Clock clock,
+            CredentialMetrics metrics) {
         this.applications = applications;
         this.sequences = sequences;
+        this.tokenPolicy = tokenPolicy;
+        this.clock = clock;
         this.metrics = metrics;
     }
 
     @Override
     public Uni<SignRegistrationResponse> signRegistration(SignRegistrationRequest request) {
         long start = System.nanoTime();
+        String userId = request.getUserId();
+        return forUser(request.getApplicationKey(), userId, (application, response, failure) -> metrics.recordIssued(
+                application, LEGACY, outcome(failure), start),
+                application -> sequences.next(application.key(), userId)
+                        .map(sequence -> SignRegistrationResponse.newBuilder()
+                                .setUserId(userId)
+                                .setApplicationKey(application.key())
+                                .setSequence(sequence)
+                                .setSignature(LegacySignature.sign(userId, application.key(), sequence,
+                                        application.secret()))
+                                .build()));
+    }
+
+    @Override
+    public Uni<IssueRegistrationTokenResponse> issueRegistrationToken(IssueRegistrationTokenRequest request) {
+        long start = System.nanoTime();
+        String userId = request.getUserId();
+        return forUser(request.getApplicationKey(), userId, (application, response, failure) -> metrics.recordIssued(
+                application, JWT, outcome(failure), start),
+                application -> {
+                    Duration ttl = request.hasTokenTtl() ? duration(request.getTokenTtl()) : tokenPolicy.defaultTtl();
+                    tokenPolicy.tokenTtlProblem(ttl).ifPresent(GrpcErrors::throwInvalidArgument);
+                    Optional<Duration> instanceTtl = request.hasInstanceTtl()
+                            ? Optional.of(duration(request.getInstanceTtl()))
+                            : Optional.empty();
+                    instanceTtl.flatMap(tokenPolicy::instanceTtlProblem).ifPresent(GrpcErrors::throwInvalidArgument);
+
+                    Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
+                    RegistrationTokens.IssuedToken token = RegistrationTokens.issue(application.secret(),
+                            new RegistrationTokens.Claims(application.key(), userId, now, now.plus(ttl),
+                                    UUID.randomUUID().toString(), instanceTtl.map(now::plus)));
+                    return Uni.createFrom().item(IssueRegistrationTokenResponse.newBuilder()
+                            .setToken(token.token())
+                            .setKeyId(token.keyId())
+                            .setExpiresAt(com.google.protobuf.Timestamp.newBuilder()
+                                    .setSeconds(token.expiresAt().getEpochSecond()))
+                            .build());
+                });
+    }
+
+    @Override
+    public Uni<VerifyRegistrationResponse> verifyRegistration(VerifyRegistrationRequest request) {
+        String userId = request.getUserId();
+        String scheme = request.hasToken() ? JWT : LEGACY;
+        return forUser(request.getApplicationKey(), userId, (application, response, failure) -> metrics.recordVerified(
+                application, scheme, failure != null ? outcome(failure)
+                        : response.getValid() ? CredentialMetrics.VALID : CredentialMetrics.INVALID),
+                application -> {
+                    Verification verification = switch (request.getCredentialCase()) {
+                        case LEGACY -> LegacySignature.verify(userId, application.key(),
+                                request.getLegacy().getSequence(), application.secret(), request.getLegacy().getSignature());
+                        case TOKEN -> RegistrationTokens.verify(request.getToken(), application.key(),
+                                application.secret(), userId, clock.instant());
+                        case CREDENTIAL_NOT_SET -> throw GrpcErrors.invalidArgument(
+                                "a credential is required: set legacy (sequence and signature) or token");
+                    };
+                    return Uni.createFrom().item(VerifyRegistrationResponse.newBuilder()
+                            .setValid(verification.valid())
+                            .setReason(verification.reason())
+                            .build());
+                });
+    }
+
+    /**
+     * Resolves the application and checks the user id, then runs {@code call}. Every outcome,
+     * rejected or not, is reported to {@code outcome} with the application's name, and every
+     * failure reaches the caller as an explicit status.
+     */
+    private <T> Uni<T> forUser(String applicationKey, String userId, Outcome<T> outcome, Call<T> call) {
         Application application;
         try {
-            application = application(request.getApplicationKey());
+            application = application(applicationKey);
         } catch (StatusRuntimeException e) {
-            return rejected(CredentialMetrics.NO_APPLICATION, e, start);
+            outcome.record(CredentialMetrics.NO_APPLICATION, null, e);
+            return Uni.createFrom().failure(e);
         }
-        String userId = request.getUserId();
-        Optional<String> problem = UserIds.problem(userId);
-        if (problem.isPresent()) {
-            return rejected(application.name(), GrpcErrors.invalidArgument(problem.get()), start);
+        Uni<T> result;
+        try {
+            UserIds.problem(userId).ifPresent(GrpcErrors::throwInvalidArgument);
+            result = call.run(application);
+        } catch (RuntimeException e) {
+            result = Uni.createFrom().failure(e);
         }
-        return sequences.next(application.key(), userId)
-                .map(sequence -> SignRegistrationResponse.newBuilder()
-                        .setUserId(userId)
-                        .setApplicationKey(application.key())
-                        .setSequence(sequence)
-                        .setSignature(LegacySignature.sign(userId, application.key(), sequence, application.secret()))
-                        .build())
+        return result
                 .onFailure().transform(GrpcErrors::toStatus)
-                .onItemOrFailure().invoke((response, failure) -> metrics.record(application.name(), LEGACY,
-                        GrpcErrors.codeOf(failure), start));
+                .onItemOrFailure().invoke((item, failure) -> outcome.record(application.name(), item, failure));
     }
 
     /** The application a request names, or the only one when it names none. */
@@ -64,15 +149,30 @@ public class RegistrationSignerService implements RegistrationSigner {
             return applications.onlyOne().orElseThrow(() -> GrpcErrors.invalidArgument(
                     "application_key is required: this service holds more than one application"));
         }
-        ApplicationKeys.problem(applicationKey).ifPresent(problem -> {
-            throw GrpcErrors.invalidArgument(problem);
-        });
+        ApplicationKeys.problem(applicationKey).ifPresent(GrpcErrors::throwInvalidArgument);
         return applications.byKey(applicationKey).orElseThrow(() -> GrpcErrors.notFound(
                 "unknown application_key " + applicationKey + ": this service holds no such application"));
     }
 
-    private <T> Uni<T> rejected(String applicationName, StatusRuntimeException status, long start) {
-        metrics.record(applicationName, LEGACY, status.getStatus().getCode(), start);
-        return Uni.createFrom().failure(status);
+    private static Duration duration(com.google.protobuf.Duration duration) {
+        if (duration.getSeconds() < 0 || duration.getNanos() < 0) {
+            throw GrpcErrors.invalidArgument("durations must not be negative");
+        }
+        // JWT times are whole seconds.
+        return Duration.ofSeconds(duration.getSeconds());
+    }
+
+    private static String outcome(Throwable failure) {
+        return CredentialMetrics.outcome(GrpcErrors.codeOf(failure));
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        Uni<T> run(Application application);
+    }
+
+    @FunctionalInterface
+    private interface Outcome<T> {
+        void record(String applicationName, T itemOrNull, Throwable failureOrNull);
     }
 }

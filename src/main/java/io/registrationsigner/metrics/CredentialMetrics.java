@@ -12,9 +12,11 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * {@code signer_credentials_total} and {@code signer_credential_duration_seconds}, tagged by
- * application name (never a key the caller made up: unknown keys count as "none", so callers
- * cannot grow the label set), scheme and outcome (the gRPC status code, lower case).
+ * {@code signer_credentials_total} and {@code signer_credential_duration_seconds} for issued
+ * credentials, {@code signer_verifications_total} for checked ones. Tags: application name (never
+ * a key the caller made up: unknown keys count as "none", so callers cannot grow the label set),
+ * scheme ({@code legacy} or {@code jwt}) and outcome (the gRPC status code in lower case; for
+ * verifications that answered, {@code valid} or {@code invalid}).
  */
 @ApplicationScoped
 public class CredentialMetrics {
@@ -27,9 +29,15 @@ public class CredentialMetrics {
         this.registry = registry;
     }
 
-    public void record(String application, String scheme, Status.Code outcome, long startNanos) {
-        Tags tags = Tags.of("application", application, "scheme", scheme,
-                "outcome", outcome.name().toLowerCase(Locale.ROOT));
+    public static final String VALID = "valid";
+    public static final String INVALID = "invalid";
+
+    public static String outcome(Status.Code code) {
+        return code.name().toLowerCase(Locale.ROOT);
+    }
+
+    public void recordIssued(String application, String scheme, String outcome, long startNanos) {
+        Tags tags = Tags.of("application", application, "scheme", scheme, "outcome", outcome);
         Counter.builder("signer.credentials")
                 .description("Credential requests by application, scheme and outcome")
                 .tags(tags)
@@ -43,5 +51,13 @@ public class CredentialMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry)
                 .record(Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+
+    public void recordVerified(String application, String scheme, String outcome) {
+        Counter.builder("signer.verifications")
+                .description("Credential verifications by application, scheme and outcome")
+                .tags("application", application, "scheme", scheme, "outcome", outcome)
+                .register(registry)
+                .increment();
     }
 }

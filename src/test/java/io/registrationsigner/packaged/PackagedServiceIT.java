@@ -45,6 +45,7 @@ import io.registrationsigner.testing.Signatures;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.Tokens;
 
 /**
  * The packaged service (java -jar target/quarkus-app/quarkus-run.jar, prod profile) with exactly
@@ -66,8 +67,7 @@ class PackagedServiceIT extends ServiceTestBase {
         DynamicMessage request = DynamicMessage.newBuilder(input)
                 .setField(input.findFieldByName("user_id"), "reflected-user")
                 .build();
-        DynamicMessage response = ClientCalls.blockingUnaryCall(channel, dynamicMethod(method),
-                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request);
+        DynamicMessage response = call(method, request);
 
         Descriptor output = method.getOutputType();
         long sequence = (Long) response.getField(output.findFieldByName("sequence"));
@@ -80,20 +80,40 @@ class PackagedServiceIT extends ServiceTestBase {
 
     @Test
     @Order(2)
+    void aClientThatOnlyKnowsReflectionIssuesATokenAndVerifiesIt() throws Exception {
+        ServiceDescriptor service = discover("signer.v1.RegistrationSigner");
+        MethodDescriptor issue = service.findMethodByName("IssueRegistrationToken");
+        DynamicMessage issued = call(issue, DynamicMessage.newBuilder(issue.getInputType())
+                .setField(issue.getInputType().findFieldByName("user_id"), "reflected-user")
+                .build());
+        String token = (String) issued.getField(issue.getOutputType().findFieldByName("token"));
+        // Nothing but the application secret and the published derivation.
+        assertTrue(Tokens.independentlyVerified(token, TestApplication.VECTOR.secret()));
+        assertEquals(issued.getField(issue.getOutputType().findFieldByName("key_id")), Tokens.header(token).get("kid"));
+
+        MethodDescriptor verify = service.findMethodByName("VerifyRegistration");
+        DynamicMessage verdict = call(verify, DynamicMessage.newBuilder(verify.getInputType())
+                .setField(verify.getInputType().findFieldByName("user_id"), "reflected-user")
+                .setField(verify.getInputType().findFieldByName("token"), token)
+                .build());
+        assertEquals(true, verdict.getField(verify.getOutputType().findFieldByName("valid")));
+    }
+
+    @Test
+    @Order(3)
     void badInputGetsAStatusForHumans() throws Exception {
         MethodDescriptor method = discover("signer.v1.RegistrationSigner").findMethodByName("SignRegistration");
         Descriptor input = method.getInputType();
         DynamicMessage request = DynamicMessage.newBuilder(input)
                 .setField(input.findFieldByName("user_id"), "not/valid")
                 .build();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
-                channel, dynamicMethod(method), CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call(method, request));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         StatusMessages.assertSafe(e);
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void healthAndMetricsAreServed() {
         when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
         when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
@@ -153,6 +173,11 @@ class PackagedServiceIT extends ServiceTestBase {
         FileDescriptor descriptor = FileDescriptor.buildFrom(file, dependencies);
         built.put(file.getName(), descriptor);
         return descriptor;
+    }
+
+    private DynamicMessage call(MethodDescriptor method, DynamicMessage request) {
+        return ClientCalls.blockingUnaryCall(channel, dynamicMethod(method),
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request);
     }
 
     private static io.grpc.MethodDescriptor<DynamicMessage, DynamicMessage> dynamicMethod(MethodDescriptor method) {

@@ -50,6 +50,20 @@ class LegacySignatureTest {
     }
 
     @Test
+    void verifiesWhatItSignsAndRejectsEveryBrokenVariant() {
+        assertEquals(Verification.passed(), LegacySignature.verify("alice", KEY, 1, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD4="));
+        Verification changed = LegacySignature.verify("alice", KEY, 1, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD5=");
+        Verification offByOne = LegacySignature.verify("alice", KEY, 2, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD4=");
+        Verification otherUser = LegacySignature.verify("bob", KEY, 1, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD4=");
+        for (Verification v : new Verification[] { changed, offByOne, otherUser }) {
+            assertEquals(false, v.valid());
+            assertEquals(true, v.reason().startsWith("wrong signature"), v.reason());
+        }
+        assertEquals(Verification.failed("malformed: sequence must be at least 1"),
+                LegacySignature.verify("alice", KEY, 0, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD4="));
+    }
+
+    @Test
     void sequencesStartAtOne() {
         assertThrows(IllegalArgumentException.class, () -> LegacySignature.sign("alice", KEY, 0, SECRET));
         assertThrows(IllegalArgumentException.class, () -> LegacySignature.sign("alice", KEY, -1, SECRET));

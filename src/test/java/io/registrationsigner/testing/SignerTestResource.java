@@ -16,7 +16,7 @@ import io.registrationsigner.devredis.LocalRedis;
 /**
  * Starts a real Redis owned by the tests (never the machine's shared one) on a free port and
  * configures the service with it and with the test applications. Init arg
- * {@code applications=one} configures only {@link TestApplication#VECTOR}; by default two.
+ * {@code applications=one} configures only {@link TestApplication#VECTOR}; by default three.
  */
 public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -53,6 +53,7 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         TestApplication.VECTOR.putInto(applications);
         if (!oneApplication) {
             TestApplication.OTHER.putInto(applications);
+            TestApplication.JWT_VECTOR.putInto(applications);
         }
         Path file = dir.resolve("applications.properties");
         try (Writer out = Files.newBufferedWriter(file)) {

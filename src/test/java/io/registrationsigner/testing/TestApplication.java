@@ -13,8 +13,12 @@ public record TestApplication(String name, String key, String secret) {
     public static final TestApplication OTHER = new TestApplication("other",
             "5f0f7a4e-2c1b-4d7e-9a51-3c8e2b6d1f90", "q3Xc9T0bYw1nKp7Lr2VdAg==");
 
+    /** The JWT reference vector of DESIGN.md (Sinch's published one). */
+    public static final TestApplication JWT_VECTOR = new TestApplication("jwtvector",
+            "a32e5a8d-f7d8-411c-9645-9038e8dd051d", "ax8hTTQJF0OPXL32r1LHMA==");
+
     /** Every secret any test hands to the service: none may show up in a log, metric or status. */
-    public static final List<String> ALL_SECRETS = List.of(VECTOR.secret, OTHER.secret,
+    public static final List<String> ALL_SECRETS = List.of(VECTOR.secret, OTHER.secret, JWT_VECTOR.secret,
             StartupSecrets.NOT_BASE64, StartupSecrets.WITHOUT_KEY);
 
     public void putInto(Map<Object, Object> config) {

@@ -1,0 +1,199 @@
+package io.registrationsigner.signing;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.jose4j.json.JsonUtil;
+import org.jose4j.jwa.AlgorithmConstraints;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.keys.HmacKey;
+import org.jose4j.lang.JoseException;
+
+/**
+ * Sinch's registration tokens: a JWT with header {@code {"alg":"HS256","kid":"hkdfv1-YYYYMMDD"}}
+ * and claims {@code iss}, {@code sub}, {@code iat}, {@code exp}, {@code nonce} and optionally
+ * {@code sinch:rtc:instance:exp}, signed with
+ * {@code HMAC-SHA256(key = Base64Decode(secret), message = UTF8("YYYYMMDD"))} where the date is
+ * the UTC date of {@code iat}. Claims are written compact with sorted keys, which reproduces
+ * Sinch's published reference token byte for byte.
+ */
+public final class RegistrationTokens {
+
+    public static final String KEY_ID_PREFIX = "hkdfv1-";
+    public static final String INSTANCE_EXPIRY_CLAIM = "sinch:rtc:instance:exp";
+
+    private static final DateTimeFormatter KEY_DATE = DateTimeFormatter.ofPattern("uuuuMMdd");
+    private static final Pattern KEY_ID = Pattern.compile(KEY_ID_PREFIX + "\\d{8}");
+    private static final int MAX_ECHO = 120;
+    private static final AlgorithmConstraints HS256_ONLY = new AlgorithmConstraints(
+            AlgorithmConstraints.ConstraintType.PERMIT, AlgorithmIdentifiers.HMAC_SHA256);
+
+    private RegistrationTokens() {
+    }
+
+    /** What a token says. Times are whole seconds, as JWT writes them. */
+    public record Claims(String applicationKey, String userId, Instant issuedAt, Instant expiresAt, String nonce,
+            Optional<Instant> instanceExpiresAt) {
+    }
+
+    public record IssuedToken(String token, String keyId, Instant expiresAt) {
+    }
+
+    public static String issuer(String applicationKey) {
+        return "//rtc.sinch.com/applications/" + applicationKey;
+    }
+
+    public static String subject(String applicationKey, String userId) {
+        return issuer(applicationKey) + "/users/" + userId;
+    }
+
+    public static String keyId(LocalDate date) {
+        return KEY_ID_PREFIX + KEY_DATE.format(date);
+    }
+
+    /** The signing key of one day: HMAC-SHA256 of "YYYYMMDD" under the decoded application secret. */
+    public static byte[] signingKey(String applicationSecret, LocalDate date) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(Base64.getDecoder().decode(applicationSecret), "HmacSHA256"));
+            return mac.doFinal(KEY_DATE.format(date).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            // HmacSHA256 is required of every Java platform; a configured secret is never empty.
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    public static IssuedToken issue(String applicationSecret, Claims claims) {
+        LocalDate date = utcDate(claims.issuedAt());
+        Map<String, Object> payload = new TreeMap<>();
+        payload.put("iss", issuer(claims.applicationKey()));
+        payload.put("sub", subject(claims.applicationKey(), claims.userId()));
+        payload.put("iat", claims.issuedAt().getEpochSecond());
+        payload.put("exp", claims.expiresAt().getEpochSecond());
+        payload.put("nonce", claims.nonce());
+        claims.instanceExpiresAt().ifPresent(at -> payload.put(INSTANCE_EXPIRY_CLAIM, at.getEpochSecond()));
+
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.HMAC_SHA256);
+        jws.setKeyIdHeaderValue(keyId(date));
+        jws.setPayload(JsonUtil.toJson(payload));
+        jws.setKey(new HmacKey(signingKey(applicationSecret, date)));
+        try {
+            return new IssuedToken(jws.getCompactSerialization(), keyId(date),
+                    Instant.ofEpochSecond(claims.expiresAt().getEpochSecond()));
+        } catch (JoseException e) {
+            throw new IllegalStateException("Could not sign a registration token", e);
+        }
+    }
+
+    /**
+     * Checks a token for one user of one application at {@code now}. The checks run in the order
+     * that explains a failure best: shape, application, user, key id date, signature, expiry.
+     */
+    public static Verification verify(String token, String applicationKey, String applicationSecret, String userId,
+            Instant now) {
+        if (token.split("\\.", -1).length != 3) {
+            return Verification.failed("malformed: a token is three base64url parts separated by dots");
+        }
+        JsonWebSignature jws = new JsonWebSignature();
+        // Parse any alg so that a wrong one gets its own reason; only HS256 ever verifies.
+        jws.setAlgorithmConstraints(AlgorithmConstraints.NO_CONSTRAINTS);
+        Map<String, Object> claims;
+        try {
+            jws.setCompactSerialization(token);
+            claims = JsonUtil.parseJson(jws.getUnverifiedPayload());
+        } catch (JoseException | RuntimeException e) {
+            return Verification.failed("malformed: the header or the claims are not base64url-encoded JSON objects");
+        }
+        if (!AlgorithmIdentifiers.HMAC_SHA256.equals(jws.getAlgorithmHeaderValue())) {
+            return Verification.failed("malformed: alg must be HS256, it is " + echo(jws.getAlgorithmHeaderValue()));
+        }
+        String keyId = jws.getKeyIdHeaderValue();
+        if (keyId == null || !KEY_ID.matcher(keyId).matches()) {
+            return Verification.failed("malformed: kid must be hkdfv1-YYYYMMDD, it is " + echo(keyId));
+        }
+        Optional<String> missing = missingClaim(claims);
+        if (missing.isPresent()) {
+            return Verification.failed("malformed: " + missing.get());
+        }
+        if (!issuer(applicationKey).equals(claims.get("iss"))) {
+            return Verification.failed("issued for another application: iss is " + echo(claims.get("iss"))
+                    + ", expected " + issuer(applicationKey));
+        }
+        if (!subject(applicationKey, userId).equals(claims.get("sub"))) {
+            return Verification.failed("wrong subject: sub is " + echo(claims.get("sub"))
+                    + ", expected " + subject(applicationKey, userId));
+        }
+        Instant issuedAt = Instant.ofEpochSecond(((Number) claims.get("iat")).longValue());
+        LocalDate keyDate;
+        try {
+            keyDate = LocalDate.parse(keyId.substring(KEY_ID_PREFIX.length()), KEY_DATE);
+        } catch (DateTimeParseException e) {
+            return Verification.failed("malformed: kid " + keyId + " is not a date");
+        }
+        if (!keyDate.equals(utcDate(issuedAt))) {
+            return Verification.failed("wrong key id date: kid is " + keyId + " but iat " + issuedAt
+                    + " is on " + utcDate(issuedAt) + " UTC; the key must be derived from the UTC date of iat");
+        }
+        if (!hasValidSignature(jws, applicationSecret, keyDate)) {
+            return Verification.failed("wrong signature: not signed with this application's secret and the key of "
+                    + keyDate + " (tampered with, or signed with another secret)");
+        }
+        Instant expiresAt = Instant.ofEpochSecond(((Number) claims.get("exp")).longValue());
+        if (!now.isBefore(expiresAt)) {
+            return Verification.failed("expired at " + expiresAt + " (now " + now.getEpochSecond() + " is past exp)");
+        }
+        if (issuedAt.isAfter(now.plusSeconds(60))) {
+            return Verification.failed("not yet valid: iat " + issuedAt + " is in the future (clock skew?)");
+        }
+        return Verification.passed();
+    }
+
+    private static boolean hasValidSignature(JsonWebSignature jws, String applicationSecret, LocalDate keyDate) {
+        try {
+            jws.setAlgorithmConstraints(HS256_ONLY);
+            jws.setKey(new HmacKey(signingKey(applicationSecret, keyDate)));
+            return jws.verifySignature();
+        } catch (JoseException e) {
+            return false;
+        }
+    }
+
+    private static Optional<String> missingClaim(Map<String, Object> claims) {
+        for (String name : new String[] { "iss", "sub", "nonce" }) {
+            if (!(claims.get(name) instanceof String)) {
+                return Optional.of("the claim " + name + " must be a string");
+            }
+        }
+        for (String name : new String[] { "iat", "exp" }) {
+            if (!(claims.get(name) instanceof Number)) {
+                return Optional.of("the claim " + name + " must be a number (seconds since the epoch)");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static LocalDate utcDate(Instant instant) {
+        return LocalDate.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    /** Caller-supplied text in a reason: short, and only what the caller sent. */
+    private static String echo(Object value) {
+        String text = String.valueOf(value);
+        return text.length() <= MAX_ECHO ? text : text.substring(0, MAX_ECHO) + "...";
+    }
+}
