@@ -26,6 +26,10 @@ final class GrpcErrors {
         throw invalidArgument(message);
     }
 
+    static void throwPermissionDenied(String message) {
+        throw Status.PERMISSION_DENIED.withDescription(message).asRuntimeException();
+    }
+
     static StatusRuntimeException notFound(String message) {
         return Status.NOT_FOUND.withDescription(message).asRuntimeException();
     }

@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
 import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
 import io.registrationsigner.api.v1.IssueRegistrationTokenResponse;
 import io.registrationsigner.api.v1.RegistrationSigner;
@@ -17,6 +18,8 @@ import io.registrationsigner.api.v1.VerifyRegistrationRequest;
 import io.registrationsigner.api.v1.VerifyRegistrationResponse;
 import io.registrationsigner.application.Application;
 import io.registrationsigner.application.Applications;
+import io.registrationsigner.auth.AuthInterceptor;
+import io.registrationsigner.auth.CallerContext;
 import io.registrationsigner.metrics.CredentialMetrics;
 import io.registrationsigner.sequence.SequenceStore;
 import io.registrationsigner.signing.ApplicationKeys;
@@ -32,20 +35,23 @@ import io.smallrye.mutiny.Uni;
  * non-blocking Redis INCR; tokens and verifications are computed in memory.
  */
 @GrpcService
+@RegisterInterceptor(AuthInterceptor.class)
 public class RegistrationSignerService implements RegistrationSigner {
 
     static final String LEGACY = "legacy";
     static final String JWT = "jwt";
 
     private final Applications applications;
+    private final AuthInterceptor auth;
     private final SequenceStore sequences;
     private final TokenPolicy tokenPolicy;
     private final Clock clock;
     private final CredentialMetrics metrics;
 
-    RegistrationSignerService(Applications applications, SequenceStore sequences, TokenPolicy tokenPolicy, Clock clock,
-            CredentialMetrics metrics) {
+    RegistrationSignerService(Applications applications, AuthInterceptor auth, SequenceStore sequences,
+            TokenPolicy tokenPolicy, Clock clock, CredentialMetrics metrics) {
         this.applications = applications;
+        this.auth = auth;
         this.sequences = sequences;
         this.tokenPolicy = tokenPolicy;
         this.clock = clock;
@@ -119,7 +125,8 @@ public class RegistrationSignerService implements RegistrationSigner {
     }
 
     /**
-     * Resolves the application and checks the user id, then runs {@code call}. Every outcome,
+     * Resolves the application, checks the user id and whether the caller may ask for this user
+     * of this application, then runs {@code call}. Every outcome,
      * rejected or not, is reported to {@code outcome} with the application's name, and every
      * failure reaches the caller as an explicit status.
      */
@@ -134,6 +141,8 @@ public class RegistrationSignerService implements RegistrationSigner {
         Uni<T> result;
         try {
             UserIds.problem(userId).ifPresent(GrpcErrors::throwInvalidArgument);
+            CallerContext.current().denial(application.name(), userId, auth.userHeaderName())
+                    .ifPresent(GrpcErrors::throwPermissionDenied);
             result = call.run(application);
         } catch (RuntimeException e) {
             result = Uni.createFrom().failure(e);

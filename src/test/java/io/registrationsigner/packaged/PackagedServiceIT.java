@@ -29,6 +29,7 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
 
 import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
@@ -45,6 +46,7 @@ import io.registrationsigner.testing.Signatures;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.TestCaller;
 import io.registrationsigner.testing.Tokens;
 
 /**
@@ -52,8 +54,9 @@ import io.registrationsigner.testing.Tokens;
  * one application, called by a client that knows nothing but what reflection tells it.
  */
 @QuarkusIntegrationTest
-@WithTestResource(value = SignerTestResource.class,
-        initArgs = @ResourceArg(name = SignerTestResource.APPLICATIONS, value = "one"))
+@WithTestResource(value = SignerTestResource.class, initArgs = {
+        @ResourceArg(name = SignerTestResource.APPLICATIONS, value = "one"),
+        @ResourceArg(name = SignerTestResource.AUTH, value = "callers") })
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PackagedServiceIT extends ServiceTestBase {
 
@@ -176,7 +179,9 @@ class PackagedServiceIT extends ServiceTestBase {
     }
 
     private DynamicMessage call(MethodDescriptor method, DynamicMessage request) {
-        return ClientCalls.blockingUnaryCall(channel, dynamicMethod(method),
+        // The prod profile admits no anonymous caller: this one is the configured backend.
+        return ClientCalls.blockingUnaryCall(ClientInterceptors.intercept(channel, TestCaller.BACKEND.credentials()),
+                dynamicMethod(method),
                 CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request);
     }
 

@@ -39,12 +39,29 @@ class StartupFailureIT {
     }
 
     @Test
+    void theProdProfileRefusesToStartWithoutCallerAuthentication() throws Exception {
+        String output = startAndExpectFailureWithoutCallers(
+                "-Dsigner.applications.payments.key=" + TestApplication.OTHER.key(),
+                "-Dsigner.applications.payments.secret=" + StartupSecrets.WITHOUT_KEY);
+        assertTrue(output.contains("No caller authentication is configured"), output);
+        assertTrue(output.contains("signer.auth.allow-anonymous=true"), output);
+    }
+
+    @Test
     void noApplicationStopsStartUp() throws Exception {
         String output = startAndExpectFailure();
         assertTrue(output.contains("No Sinch application is configured"), output);
     }
 
+    /** Every other configuration is right: anonymous callers are allowed. */
     private static String startAndExpectFailure(String... properties) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of(properties));
+        all.add("-Dsigner.auth.allow-anonymous=true");
+        return startAndExpectFailureWithoutCallers(all.toArray(String[]::new));
+    }
+
+    private static String startAndExpectFailureWithoutCallers(String... properties)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dquarkus.http.port=0");

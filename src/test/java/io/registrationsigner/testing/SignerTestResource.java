@@ -17,19 +17,25 @@ import io.registrationsigner.devredis.LocalRedis;
  * Starts a real Redis owned by the tests (never the machine's shared one) on a free port and
  * configures the service with it and with the test applications. Init arg
  * {@code applications=one} configures only {@link TestApplication#VECTOR}; by default three.
+ * Init arg {@code auth=callers} configures the {@link TestCaller}s; by default anonymous callers
+ * are allowed.
  */
 public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String APPLICATIONS = "applications";
+    /** Init arg {@code auth=callers}: the {@link TestCaller}s, and no anonymous callers. */
+    public static final String AUTH = "auth";
     /** Not the default prefix, so that the tests see that the configured one is used. */
     public static final String KEY_PREFIX = "test:registration-sequence:";
 
     private boolean oneApplication;
+    private boolean callers;
     private LocalRedis redis;
 
     @Override
     public void init(Map<String, String> initArgs) {
         oneApplication = "one".equals(initArgs.get(APPLICATIONS));
+        callers = "callers".equals(initArgs.get(AUTH));
     }
 
     @Override
@@ -54,6 +60,14 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         if (!oneApplication) {
             TestApplication.OTHER.putInto(applications);
             TestApplication.JWT_VECTOR.putInto(applications);
+        }
+        if (callers) {
+            applications.put("signer.auth.allow-anonymous", "false");
+            TestCaller.BACKEND.putInto(applications);
+            if (!oneApplication) {
+                TestCaller.GATEWAY.putInto(applications);
+                TestCaller.LIMITED.putInto(applications);
+            }
         }
         Path file = dir.resolve("applications.properties");
         try (Writer out = Files.newBufferedWriter(file)) {

@@ -2,6 +2,7 @@ package io.registrationsigner.testing;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** A Sinch application the tests configure, with its (test-only) secret. */
 public record TestApplication(String name, String key, String secret) {
@@ -17,9 +18,10 @@ public record TestApplication(String name, String key, String secret) {
     public static final TestApplication JWT_VECTOR = new TestApplication("jwtvector",
             "a32e5a8d-f7d8-411c-9645-9038e8dd051d", "ax8hTTQJF0OPXL32r1LHMA==");
 
-    /** Every secret any test hands to the service: none may show up in a log, metric or status. */
-    public static final List<String> ALL_SECRETS = List.of(VECTOR.secret, OTHER.secret, JWT_VECTOR.secret,
-            StartupSecrets.NOT_BASE64, StartupSecrets.WITHOUT_KEY);
+    /** Every secret and caller token any test hands to the service: none may show up in a log, metric or status. */
+    public static final List<String> ALL_SECRETS = Stream.concat(Stream.of(VECTOR.secret,
+            OTHER.secret, JWT_VECTOR.secret, StartupSecrets.NOT_BASE64, StartupSecrets.WITHOUT_KEY),
+            TestCaller.ALL_TOKENS.stream()).toList();
 
     public void putInto(Map<Object, Object> config) {
         config.put("signer.applications." + name + ".key", key);

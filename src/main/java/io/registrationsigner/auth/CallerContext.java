@@ -1,0 +1,41 @@
+package io.registrationsigner.auth;
+
+import java.util.Optional;
+
+import io.grpc.Context;
+
+/**
+ * Who is calling, for the duration of one call.
+ *
+ * @param assertedUser the end user a gateway caller asserts; always empty for other callers
+ */
+public record CallerContext(Caller caller, Optional<String> assertedUser) {
+
+    static final Context.Key<CallerContext> KEY = Context.key("signer-caller");
+
+    private static final CallerContext ANONYMOUS = new CallerContext(Caller.ANONYMOUS, Optional.empty());
+
+    /** The caller of the current call; anonymous outside a call that went through {@link AuthInterceptor}. */
+    public static CallerContext current() {
+        CallerContext context = KEY.get();
+        return context != null ? context : ANONYMOUS;
+    }
+
+    /** @return why this caller may not ask for this user of this application, or empty when it may. */
+    public Optional<String> denial(String applicationName, String userId, String userHeader) {
+        if (!caller.mayUse(applicationName)) {
+            return Optional.of("caller " + caller.name() + " may not use application " + applicationName);
+        }
+        if (caller.gateway()) {
+            if (assertedUser.isEmpty()) {
+                return Optional.of("caller " + caller.name() + " is a gateway: it must assert the end user in the "
+                        + userHeader + " metadata header");
+            }
+            if (!assertedUser.get().equals(userId)) {
+                return Optional.of("caller " + caller.name() + " is a gateway: user_id must be the end user it asserts in "
+                        + userHeader);
+            }
+        }
+        return Optional.empty();
+    }
+}

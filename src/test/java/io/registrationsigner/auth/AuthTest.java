@@ -1,0 +1,116 @@
+package io.registrationsigner.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import grpc.health.v1.HealthGrpc;
+import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
+import io.grpc.ClientInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
+import io.registrationsigner.api.v1.RegistrationSignerGrpc;
+import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.api.v1.SignRegistrationResponse;
+import io.registrationsigner.testing.Reflection;
+import io.registrationsigner.testing.ServiceTestBase;
+import io.registrationsigner.testing.SignerTestResource;
+import io.registrationsigner.testing.StatusMessages;
+import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.TestCaller;
+
+/** Bearer-token callers, what each may ask for, and the gateway's asserted end user. */
+@QuarkusTest
+@WithTestResource(value = SignerTestResource.class,
+        initArgs = @ResourceArg(name = SignerTestResource.AUTH, value = "callers"))
+class AuthTest extends ServiceTestBase {
+
+    @Test
+    void theRightTokenPasses() {
+        assertEquals(1, sign("auth-ok", TestApplication.VECTOR, TestCaller.BACKEND.credentials()).getSequence());
+    }
+
+    @Test
+    void missingWrongAndMalformedCredentialsAreUnauthenticated() {
+        assertStatus(Status.Code.UNAUTHENTICATED, "no credential", () -> signer(10).signRegistration(request("u1", TestApplication.VECTOR)));
+        assertStatus(Status.Code.UNAUTHENTICATED, "the bearer token is not the token of any caller",
+                () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", "Bearer not-a-caller-token")));
+        assertStatus(Status.Code.UNAUTHENTICATED, "the bearer token is not the token of any caller",
+                () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization",
+                        "Bearer " + TestCaller.BACKEND.token() + "x")));
+        assertStatus(Status.Code.UNAUTHENTICATED, "the authorization metadata must be 'Bearer <token>'",
+                () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", "Basic YmFja2VuZDpzZWNyZXQ=")));
+        assertStatus(Status.Code.UNAUTHENTICATED, "the authorization metadata must be 'Bearer <token>'",
+                () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", "Bearer ")));
+        assertStatus(Status.Code.UNAUTHENTICATED, "the authorization metadata must be 'Bearer <token>'",
+                () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", TestCaller.BACKEND.token())));
+    }
+
+    @Test
+    void aCallerMayUseOnlyItsApplications() {
+        assertStatus(Status.Code.PERMISSION_DENIED, "caller limited may not use application vector",
+                () -> sign("u2", TestApplication.VECTOR, TestCaller.LIMITED.credentials()));
+        assertEquals(1, sign("u2", TestApplication.OTHER, TestCaller.LIMITED.credentials()).getSequence());
+    }
+
+    @Test
+    void aGatewayMayAskOnlyForTheEndUserItAsserts() {
+        ClientInterceptor asserted = TestCaller.headers("authorization", "Bearer " + TestCaller.GATEWAY.token(),
+                TestCaller.USER_HEADER, "end-user-1");
+        assertEquals(1, sign("end-user-1", TestApplication.VECTOR, asserted).getSequence());
+        assertStatus(Status.Code.PERMISSION_DENIED, "caller gateway is a gateway: user_id must be the end user it asserts",
+                () -> sign("end-user-2", TestApplication.VECTOR, asserted));
+        assertStatus(Status.Code.PERMISSION_DENIED, "caller gateway is a gateway: it must assert the end user",
+                () -> sign("end-user-1", TestApplication.VECTOR, TestCaller.GATEWAY.credentials()));
+        assertStatus(Status.Code.PERMISSION_DENIED, "caller gateway is a gateway",
+                () -> RegistrationSignerGrpc.newBlockingStub(channel).withInterceptors(TestCaller.GATEWAY.credentials())
+                        .withDeadlineAfter(10, TimeUnit.SECONDS).issueRegistrationToken(IssueRegistrationTokenRequest
+                                .newBuilder().setUserId("end-user-1").setApplicationKey(TestApplication.VECTOR.key()).build()));
+    }
+
+    @Test
+    void theUserHeaderOfACallerThatIsNoGatewayIsIgnored() {
+        ClientInterceptor backendWithHeader = TestCaller.headers("authorization", "Bearer " + TestCaller.BACKEND.token(),
+                TestCaller.USER_HEADER, "someone-else");
+        assertEquals(1, sign("not-someone-else", TestApplication.VECTOR, backendWithHeader).getSequence());
+    }
+
+    @Test
+    void rejectedCallsConsumeNoSequence() {
+        assertThrows(StatusRuntimeException.class, () -> signer(10).signRegistration(request("u3", TestApplication.OTHER)));
+        assertThrows(StatusRuntimeException.class, () -> sign("u3", TestApplication.VECTOR, TestCaller.LIMITED.credentials()));
+        assertThrows(StatusRuntimeException.class, () -> sign("u3", TestApplication.VECTOR, TestCaller.GATEWAY.credentials()));
+        assertEquals(1, sign("u3", TestApplication.VECTOR, TestCaller.BACKEND.credentials()).getSequence());
+    }
+
+    @Test
+    void healthAndReflectionNeedNoCredential() throws Exception {
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus());
+        assertTrue(Reflection.services(channel).contains("signer.v1.RegistrationSigner"));
+    }
+
+    private SignRegistrationResponse sign(String userId, TestApplication application, ClientInterceptor credentials) {
+        return signer(10).withInterceptors(credentials).signRegistration(request(userId, application));
+    }
+
+    private static SignRegistrationRequest request(String userId, TestApplication application) {
+        return SignRegistrationRequest.newBuilder().setUserId(userId).setApplicationKey(application.key()).build();
+    }
+
+    private static void assertStatus(Status.Code code, String messageStart, org.junit.jupiter.api.function.Executable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().startsWith(messageStart), e.getStatus().getDescription());
+        StatusMessages.assertSafe(e);
+    }
+}
