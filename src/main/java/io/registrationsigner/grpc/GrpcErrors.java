@@ -2,8 +2,13 @@ package io.registrationsigner.grpc;
 
 import org.jboss.logging.Logger;
 
+import com.google.protobuf.Any;
+import com.google.rpc.RetryInfo;
+
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.registrationsigner.ratelimit.RateLimitedException;
 import io.registrationsigner.sequence.SequenceUnavailableException;
 
 /**
@@ -38,12 +43,27 @@ final class GrpcErrors {
         if (failure instanceof StatusRuntimeException status) {
             return status;
         }
+        if (failure instanceof RateLimitedException limited) {
+            return resourceExhausted(limited);
+        }
         if (failure instanceof SequenceUnavailableException unavailable) {
             LOG.warnf("Sequence store failure: %s (%s)", unavailable.getMessage(), describe(unavailable.getCause()));
             return Status.UNAVAILABLE.withDescription(unavailable.getMessage()).asRuntimeException();
         }
         LOG.errorf("Unexpected failure: %s", describe(failure));
         return Status.INTERNAL.withDescription("internal error").asRuntimeException();
+    }
+
+    /** RESOURCE_EXHAUSTED with the wait in the message and in a google.rpc.RetryInfo detail. */
+    private static StatusRuntimeException resourceExhausted(RateLimitedException limited) {
+        long millis = limited.retryAfter().toMillis();
+        RetryInfo retry = RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                .setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000)).build();
+        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(Status.Code.RESOURCE_EXHAUSTED.value())
+                .setMessage(limited.getMessage())
+                .addDetails(Any.pack(retry))
+                .build());
     }
 
     static Status.Code codeOf(Throwable failure) {

@@ -19,8 +19,10 @@ import io.registrationsigner.api.v1.VerifyRegistrationResponse;
 import io.registrationsigner.application.Application;
 import io.registrationsigner.application.Applications;
 import io.registrationsigner.auth.AuthInterceptor;
+import io.registrationsigner.auth.Caller;
 import io.registrationsigner.auth.CallerContext;
 import io.registrationsigner.metrics.CredentialMetrics;
+import io.registrationsigner.ratelimit.RateLimiter;
 import io.registrationsigner.sequence.SequenceStore;
 import io.registrationsigner.signing.ApplicationKeys;
 import io.registrationsigner.signing.LegacySignature;
@@ -44,12 +46,14 @@ public class RegistrationSignerService implements RegistrationSigner {
     private final Applications applications;
     private final AuthInterceptor auth;
     private final SequenceStore sequences;
+    private final RateLimiter rateLimiter;
     private final TokenPolicy tokenPolicy;
     private final Clock clock;
     private final CredentialMetrics metrics;
 
     RegistrationSignerService(Applications applications, AuthInterceptor auth, SequenceStore sequences,
-            TokenPolicy tokenPolicy, Clock clock, CredentialMetrics metrics) {
+            RateLimiter rateLimiter, TokenPolicy tokenPolicy, Clock clock, CredentialMetrics metrics) {
+        this.rateLimiter = rateLimiter;
         this.applications = applications;
         this.auth = auth;
         this.sequences = sequences;
@@ -64,7 +68,8 @@ public class RegistrationSignerService implements RegistrationSigner {
         String userId = request.getUserId();
         return forUser(request.getApplicationKey(), userId, (application, response, failure) -> metrics.recordIssued(
                 application, LEGACY, outcome(failure), start),
-                application -> sequences.next(application.key(), userId)
+                (application, caller) -> rateLimiter.spend(caller.name(), application.key(), userId)
+                        .chain(() -> sequences.next(application.key(), userId))
                         .map(sequence -> SignRegistrationResponse.newBuilder()
                                 .setUserId(userId)
                                 .setApplicationKey(application.key())
@@ -80,7 +85,7 @@ public class RegistrationSignerService implements RegistrationSigner {
         String userId = request.getUserId();
         return forUser(request.getApplicationKey(), userId, (application, response, failure) -> metrics.recordIssued(
                 application, JWT, outcome(failure), start),
-                application -> {
+                (application, caller) -> {
                     Duration ttl = request.hasTokenTtl() ? duration(request.getTokenTtl()) : tokenPolicy.defaultTtl();
                     tokenPolicy.tokenTtlProblem(ttl).ifPresent(GrpcErrors::throwInvalidArgument);
                     Optional<Duration> instanceTtl = request.hasInstanceTtl()
@@ -88,16 +93,18 @@ public class RegistrationSignerService implements RegistrationSigner {
                             : Optional.empty();
                     instanceTtl.flatMap(tokenPolicy::instanceTtlProblem).ifPresent(GrpcErrors::throwInvalidArgument);
 
-                    Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
-                    RegistrationTokens.IssuedToken token = RegistrationTokens.issue(application.secret(),
-                            new RegistrationTokens.Claims(application.key(), userId, now, now.plus(ttl),
-                                    UUID.randomUUID().toString(), instanceTtl.map(now::plus)));
-                    return Uni.createFrom().item(IssueRegistrationTokenResponse.newBuilder()
-                            .setToken(token.token())
-                            .setKeyId(token.keyId())
-                            .setExpiresAt(com.google.protobuf.Timestamp.newBuilder()
-                                    .setSeconds(token.expiresAt().getEpochSecond()))
-                            .build());
+                    return rateLimiter.spend(caller.name(), application.key(), userId).map(spent -> {
+                        Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
+                        RegistrationTokens.IssuedToken token = RegistrationTokens.issue(application.secret(),
+                                new RegistrationTokens.Claims(application.key(), userId, now, now.plus(ttl),
+                                        UUID.randomUUID().toString(), instanceTtl.map(now::plus)));
+                        return IssueRegistrationTokenResponse.newBuilder()
+                                .setToken(token.token())
+                                .setKeyId(token.keyId())
+                                .setExpiresAt(com.google.protobuf.Timestamp.newBuilder()
+                                        .setSeconds(token.expiresAt().getEpochSecond()))
+                                .build();
+                    });
                 });
     }
 
@@ -108,7 +115,7 @@ public class RegistrationSignerService implements RegistrationSigner {
         return forUser(request.getApplicationKey(), userId, (application, response, failure) -> metrics.recordVerified(
                 application, scheme, failure != null ? outcome(failure)
                         : response.getValid() ? CredentialMetrics.VALID : CredentialMetrics.INVALID),
-                application -> {
+                (application, caller) -> {
                     Verification verification = switch (request.getCredentialCase()) {
                         case LEGACY -> LegacySignature.verify(userId, application.key(),
                                 request.getLegacy().getSequence(), application.secret(), request.getLegacy().getSignature());
@@ -141,9 +148,9 @@ public class RegistrationSignerService implements RegistrationSigner {
         Uni<T> result;
         try {
             UserIds.problem(userId).ifPresent(GrpcErrors::throwInvalidArgument);
-            CallerContext.current().denial(application.name(), userId, auth.userHeaderName())
-                    .ifPresent(GrpcErrors::throwPermissionDenied);
-            result = call.run(application);
+            CallerContext caller = CallerContext.current();
+            caller.denial(application.name(), userId, auth.userHeaderName()).ifPresent(GrpcErrors::throwPermissionDenied);
+            result = call.run(application, caller.caller());
         } catch (RuntimeException e) {
             result = Uni.createFrom().failure(e);
         }
@@ -177,7 +184,7 @@ public class RegistrationSignerService implements RegistrationSigner {
 
     @FunctionalInterface
     private interface Call<T> {
-        Uni<T> run(Application application);
+        Uni<T> run(Application application, Caller caller);
     }
 
     @FunctionalInterface

@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -38,8 +36,8 @@ import io.grpc.stub.ClientCalls;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
-import io.registrationsigner.testing.LogScan;
 import io.registrationsigner.testing.PrometheusText;
+import io.registrationsigner.testing.LogScan;
 import io.registrationsigner.testing.Reflection;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.Signatures;
@@ -59,6 +57,12 @@ import io.registrationsigner.testing.Tokens;
         @ResourceArg(name = SignerTestResource.AUTH, value = "callers") })
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PackagedServiceIT extends ServiceTestBase {
+
+    @AfterAll
+    static void keepLog() {
+        LogScan.keepPackagedServiceLog(PackagedServiceIT.class);
+    }
+
 
     @Test
     @Order(1)
@@ -126,20 +130,6 @@ class PackagedServiceIT extends ServiceTestBase {
                 Map.of("application", "vector", "scheme", "legacy", "outcome", "ok")));
         assertEquals(1, PrometheusText.value(metrics, "signer_credentials_total",
                 Map.of("application", "vector", "scheme", "legacy", "outcome", "invalid_argument")));
-    }
-
-    /** Runs last: by now the unit tests, the @QuarkusTest runs and this packaged service have all logged. */
-    @Test
-    @Order(Integer.MAX_VALUE)
-    void noSecretInAnyLogOfTheTestRun() throws IOException {
-        Path logs = Path.of("target", "test-logs");
-        assertTrue(Files.readString(logs.resolve("quarkus-test.log")).contains("Profile test activated"),
-                "the @QuarkusTest runs' log");
-        assertTrue(Files.readString(logs.resolve("packaged-service.log")).contains("Profile prod activated"),
-                "the packaged service's log (failsafe sets quarkus.log.file.path)");
-        List<Path> files = LogScan.files(List.of(logs, Path.of("target", "surefire-reports"),
-                Path.of("target", "failsafe-reports")));
-        assertEquals(List.of(), LogScan.leaks(files, TestApplication.ALL_SECRETS));
     }
 
     /** The service's file and its imports, as grpcurl builds them from reflection. */

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -29,6 +30,19 @@ public final class LogScan {
             }
         }
         return files;
+    }
+
+    /** The packaged service's log, which the next @QuarkusIntegrationTest launch replaces. */
+    public static final Path PACKAGED_SERVICE_LOG = Path.of("target", "test-logs", "packaged-service.log");
+
+    /** Keeps a copy of the packaged service's log under the test class's name, for the final search. */
+    public static void keepPackagedServiceLog(Class<?> testClass) {
+        try {
+            Files.copy(PACKAGED_SERVICE_LOG, PACKAGED_SERVICE_LOG.resolveSibling(
+                    "packaged-service-" + testClass.getSimpleName() + ".log"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** "file:line" of each line that contains one of {@code secrets}. */

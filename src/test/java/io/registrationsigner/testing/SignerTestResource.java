@@ -25,17 +25,23 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String APPLICATIONS = "applications";
     /** Init arg {@code auth=callers}: the {@link TestCaller}s, and no anonymous callers. */
     public static final String AUTH = "auth";
+    /** Init arg {@code rate-limit=on}: 5 requests a minute per user, 12 per caller. */
+    public static final String RATE_LIMIT = "rate-limit";
+
+    private static volatile Map<String, String> lastStartedConfig = Map.of();
     /** Not the default prefix, so that the tests see that the configured one is used. */
     public static final String KEY_PREFIX = "test:registration-sequence:";
 
     private boolean oneApplication;
     private boolean callers;
+    private boolean rateLimit;
     private LocalRedis redis;
 
     @Override
     public void init(Map<String, String> initArgs) {
         oneApplication = "one".equals(initArgs.get(APPLICATIONS));
         callers = "callers".equals(initArgs.get(AUTH));
+        rateLimit = "on".equals(initArgs.get(RATE_LIMIT));
     }
 
     @Override
@@ -51,6 +57,11 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         // Everything the service logs about a call, also in the packaged service (prod profile),
         // whose log the tests search for secrets.
         config.put("quarkus.log.category.\"io.registrationsigner\".level", "DEBUG");
+        if (rateLimit) {
+            config.put("signer.rate-limit.per-user.limit", "5");
+            config.put("signer.rate-limit.per-caller.limit", "12");
+        }
+        lastStartedConfig = Map.copyOf(config);
         return config;
     }
 
@@ -76,6 +87,16 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         }
         return file.toAbsolutePath();
+    }
+
+    /** The configuration the last started resource gave its service: a second instance takes the same. */
+    public static Map<String, String> lastStartedConfig() {
+        return lastStartedConfig;
+    }
+
+    /** The port of the last started resource's Redis. */
+    public static int lastRedisPort() {
+        return Integer.parseInt(lastStartedConfig.get("quarkus.redis.hosts").replaceAll(".*:", ""));
     }
 
     @Override

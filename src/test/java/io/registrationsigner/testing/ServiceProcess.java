@@ -1,0 +1,77 @@
+package io.registrationsigner.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Another instance of the packaged service (target/quarkus-app), started by a test next to the
+ * one @QuarkusIntegrationTest runs, on a free port, logging into target/test-logs.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
+
+    private final Process process;
+    private final Path log;
+    private final URL url;
+
+    private ServiceProcess(Process process, Path log, URL url) {
+        this.process = process;
+        this.log = log;
+        this.url = url;
+    }
+
+    /** Starts it with these configuration properties and waits until it listens. */
+    public static ServiceProcess start(String name, Map<String, String> config) {
+        try {
+            Path log = Files.createDirectories(Path.of("target", "test-logs")).resolve(name + ".log");
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-Dquarkus.http.port=0");
+            config.forEach((key, value) -> command.add("-D" + key + "=" + value));
+            command.add("-jar");
+            command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toString());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline && process.isAlive()) {
+                Matcher listening = LISTENING.matcher(Files.readString(log));
+                if (listening.find()) {
+                    return new ServiceProcess(process, log, new URL("http://localhost:" + listening.group(1)));
+                }
+                Thread.sleep(100);
+            }
+            process.destroyForcibly();
+            throw new IllegalStateException(name + " did not start:\n" + Files.readString(log));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public URL url() {
+        return url;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
