@@ -18,6 +18,7 @@ import io.registrationsigner.api.v1.VerifyRegistrationRequest;
 import io.registrationsigner.api.v1.VerifyRegistrationResponse;
 import io.registrationsigner.application.Application;
 import io.registrationsigner.application.Applications;
+import io.registrationsigner.audit.AuditLog;
 import io.registrationsigner.auth.AuthInterceptor;
 import io.registrationsigner.auth.Caller;
 import io.registrationsigner.auth.CallerContext;
@@ -50,9 +51,11 @@ public class RegistrationSignerService implements RegistrationSigner {
     private final TokenPolicy tokenPolicy;
     private final Clock clock;
     private final CredentialMetrics metrics;
+    private final AuditLog audit;
 
     RegistrationSignerService(Applications applications, AuthInterceptor auth, SequenceStore sequences,
-            RateLimiter rateLimiter, TokenPolicy tokenPolicy, Clock clock, CredentialMetrics metrics) {
+            RateLimiter rateLimiter, TokenPolicy tokenPolicy, Clock clock, CredentialMetrics metrics, AuditLog audit) {
+        this.audit = audit;
         this.rateLimiter = rateLimiter;
         this.applications = applications;
         this.auth = auth;
@@ -66,8 +69,11 @@ public class RegistrationSignerService implements RegistrationSigner {
     public Uni<SignRegistrationResponse> signRegistration(SignRegistrationRequest request) {
         long start = System.nanoTime();
         String userId = request.getUserId();
-        return forUser(request.getApplicationKey(), userId, (application, response, failure) -> metrics.recordIssued(
-                application, LEGACY, outcome(failure), start),
+        return forUser(request.getApplicationKey(), userId, (caller, application, response, failure) -> {
+            metrics.recordIssued(application, LEGACY, outcome(failure), start);
+            audit.record(caller.name(), application, userId, LEGACY,
+                    response == null ? null : Long.toString(response.getSequence()), outcome(failure));
+        },
                 (application, caller) -> rateLimiter.spend(caller.name(), application.key(), userId)
                         .chain(() -> sequences.next(application.key(), userId))
                         .map(sequence -> SignRegistrationResponse.newBuilder()
@@ -83,8 +89,11 @@ public class RegistrationSignerService implements RegistrationSigner {
     public Uni<IssueRegistrationTokenResponse> issueRegistrationToken(IssueRegistrationTokenRequest request) {
         long start = System.nanoTime();
         String userId = request.getUserId();
-        return forUser(request.getApplicationKey(), userId, (application, response, failure) -> metrics.recordIssued(
-                application, JWT, outcome(failure), start),
+        String nonce = UUID.randomUUID().toString();
+        return forUser(request.getApplicationKey(), userId, (caller, application, response, failure) -> {
+            metrics.recordIssued(application, JWT, outcome(failure), start);
+            audit.record(caller.name(), application, userId, JWT, response == null ? null : nonce, outcome(failure));
+        },
                 (application, caller) -> {
                     Duration ttl = request.hasTokenTtl() ? duration(request.getTokenTtl()) : tokenPolicy.defaultTtl();
                     tokenPolicy.tokenTtlProblem(ttl).ifPresent(GrpcErrors::throwInvalidArgument);
@@ -97,7 +106,7 @@ public class RegistrationSignerService implements RegistrationSigner {
                         Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
                         RegistrationTokens.IssuedToken token = RegistrationTokens.issue(application.secret(),
                                 new RegistrationTokens.Claims(application.key(), userId, now, now.plus(ttl),
-                                        UUID.randomUUID().toString(), instanceTtl.map(now::plus)));
+                                        nonce, instanceTtl.map(now::plus)));
                         return IssueRegistrationTokenResponse.newBuilder()
                                 .setToken(token.token())
                                 .setKeyId(token.keyId())
@@ -112,7 +121,7 @@ public class RegistrationSignerService implements RegistrationSigner {
     public Uni<VerifyRegistrationResponse> verifyRegistration(VerifyRegistrationRequest request) {
         String userId = request.getUserId();
         String scheme = request.hasToken() ? JWT : LEGACY;
-        return forUser(request.getApplicationKey(), userId, (application, response, failure) -> metrics.recordVerified(
+        return forUser(request.getApplicationKey(), userId, (caller, application, response, failure) -> metrics.recordVerified(
                 application, scheme, failure != null ? outcome(failure)
                         : response.getValid() ? CredentialMetrics.VALID : CredentialMetrics.INVALID),
                 (application, caller) -> {
@@ -138,17 +147,17 @@ public class RegistrationSignerService implements RegistrationSigner {
      * failure reaches the caller as an explicit status.
      */
     private <T> Uni<T> forUser(String applicationKey, String userId, Outcome<T> outcome, Call<T> call) {
+        CallerContext caller = CallerContext.current();
         Application application;
         try {
             application = application(applicationKey);
         } catch (StatusRuntimeException e) {
-            outcome.record(CredentialMetrics.NO_APPLICATION, null, e);
+            outcome.record(caller.caller(), CredentialMetrics.NO_APPLICATION, null, e);
             return Uni.createFrom().failure(e);
         }
         Uni<T> result;
         try {
             UserIds.problem(userId).ifPresent(GrpcErrors::throwInvalidArgument);
-            CallerContext caller = CallerContext.current();
             caller.denial(application.name(), userId, auth.userHeaderName()).ifPresent(GrpcErrors::throwPermissionDenied);
             result = call.run(application, caller.caller());
         } catch (RuntimeException e) {
@@ -156,7 +165,7 @@ public class RegistrationSignerService implements RegistrationSigner {
         }
         return result
                 .onFailure().transform(GrpcErrors::toStatus)
-                .onItemOrFailure().invoke((item, failure) -> outcome.record(application.name(), item, failure));
+                .onItemOrFailure().invoke((item, failure) -> outcome.record(caller.caller(), application.name(), item, failure));
     }
 
     /** The application a request names, or the only one when it names none. */
@@ -189,6 +198,6 @@ public class RegistrationSignerService implements RegistrationSigner {
 
     @FunctionalInterface
     private interface Outcome<T> {
-        void record(String applicationName, T itemOrNull, Throwable failureOrNull);
+        void record(Caller caller, String applicationName, T itemOrNull, Throwable failureOrNull);
     }
 }

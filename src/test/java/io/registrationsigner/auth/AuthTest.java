@@ -1,9 +1,12 @@
 package io.registrationsigner.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -27,6 +30,7 @@ import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
 import io.registrationsigner.testing.TestCaller;
+import io.registrationsigner.testing.Tokens;
 
 /** Bearer-token callers, what each may ask for, and the gateway's asserted end user. */
 @QuarkusTest
@@ -97,6 +101,26 @@ class AuthTest extends ServiceTestBase {
         assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus());
         assertTrue(Reflection.services(channel).contains("signer.v1.RegistrationSigner"));
+    }
+
+    @Test
+    void everyIssuedCredentialHasOneAuditLineWithoutTheCredentialItself() throws Exception {
+        SignRegistrationResponse signed = sign("audited-user", TestApplication.VECTOR, TestCaller.BACKEND.credentials());
+        String token = signer(10).withInterceptors(TestCaller.BACKEND.credentials()).issueRegistrationToken(
+                IssueRegistrationTokenRequest.newBuilder().setUserId("audited-user")
+                        .setApplicationKey(TestApplication.VECTOR.key()).build()).getToken();
+        assertThrows(StatusRuntimeException.class,
+                () -> sign("audited-user", TestApplication.VECTOR, TestCaller.LIMITED.credentials()));
+
+        String log = Files.readString(Path.of("target", "test-logs", "quarkus-test.log"));
+        assertTrue(log.contains("credential caller=backend application=vector user=audited-user scheme=legacy credential="
+                + signed.getSequence() + " outcome=ok"), "audit line of the signature");
+        assertTrue(log.contains("credential caller=backend application=vector user=audited-user scheme=jwt credential="
+                + Tokens.claims(token).get("nonce") + " outcome=ok"), "audit line of the token, by its nonce");
+        assertTrue(log.contains("credential caller=limited application=vector user=audited-user scheme=legacy credential=-"
+                + " outcome=permission_denied"), "audit line of a denied request");
+        assertFalse(log.contains(signed.getSignature()), "a signature in the log");
+        assertFalse(log.contains(token.split("\\.")[2]), "a token in the log");
     }
 
     private SignRegistrationResponse sign(String userId, TestApplication application, ClientInterceptor credentials) {
