@@ -1,11 +1,25 @@
 package io.registrationsigner.application;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
@@ -13,33 +27,107 @@ import io.registrationsigner.signing.ApplicationKeys;
 
 /**
  * The configured Sinch applications, checked once at start-up: a bad configuration stops the
- * service before it serves anything. Error messages name the application and the property,
- * never the secret.
+ * service before it serves anything. Secrets held in files are read again periodically; a
+ * replaced secret stays acceptable to VerifyRegistration for a grace period. Messages name the
+ * application and the property or file, never the secret.
  */
 @Startup
 @ApplicationScoped
 public class Applications {
 
-    private final Map<String, Application> byKey;
+    private static final Logger LOG = Logger.getLogger(Applications.class);
 
-    Applications(ApplicationsConfig config) {
-        this.byKey = index(config.applications());
+    private record RetiredSecret(String secret, Instant until) {
+    }
+
+    private final AtomicReference<Map<String, Application>> byKey;
+    private final Map<String, Path> secretFiles;
+    private final Map<String, RetiredSecret> retired = new ConcurrentHashMap<>();
+    private final SecretsConfig secrets;
+    private final Clock clock;
+    private final ScheduledExecutorService reloader;
+
+    Applications(ApplicationsConfig config, SecretsConfig secrets, Clock clock) {
+        this.byKey = new AtomicReference<>(index(config.applications()));
+        this.secrets = secrets;
+        this.clock = clock;
+        Map<String, Path> files = new LinkedHashMap<>();
+        config.applications().forEach((name, application) -> application.secretFile()
+                .ifPresent(file -> files.put(application.key().trim(), Path.of(file))));
+        this.secretFiles = Map.copyOf(files);
+        if (secretFiles.isEmpty()) {
+            reloader = null;
+        } else {
+            reloader = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "secret-file-reloader");
+                thread.setDaemon(true);
+                return thread;
+            });
+            long interval = secrets.reloadInterval().toMillis();
+            reloader.scheduleWithFixedDelay(this::reloadSecretFiles, interval, interval, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** The application with this Sinch Application Key. */
     public Optional<Application> byKey(String key) {
-        return Optional.ofNullable(byKey.get(key));
+        return Optional.ofNullable(byKey.get().get(key));
     }
 
     /** The application, when exactly one is configured. */
     public Optional<Application> onlyOne() {
-        return byKey.size() == 1 ? Optional.of(byKey.values().iterator().next()) : Optional.empty();
+        Map<String, Application> all = byKey.get();
+        return all.size() == 1 ? Optional.of(all.values().iterator().next()) : Optional.empty();
+    }
+
+    /** The secret this application had before its current one, while its grace period lasts. */
+    public Optional<String> previousSecret(String applicationKey) {
+        RetiredSecret previous = retired.get(applicationKey);
+        return previous != null && clock.instant().isBefore(previous.until()) ? Optional.of(previous.secret())
+                : Optional.empty();
+    }
+
+    void reloadSecretFiles() {
+        secretFiles.forEach((key, file) -> {
+            Application current = byKey.get().get(key);
+            String secret;
+            try {
+                secret = Files.readString(file, StandardCharsets.UTF_8).trim();
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("Application '%s': cannot read its secret file %s (%s); the current secret stays",
+                        current.name(), file, e.getClass().getSimpleName());
+                return;
+            }
+            if (secret.equals(current.secret())) {
+                return;
+            }
+            if (!isBase64(secret)) {
+                LOG.warnf("Application '%s': its secret file %s changed but is not valid Base64; the current secret stays",
+                        current.name(), file);
+                return;
+            }
+            Instant until = clock.instant().plus(secrets.gracePeriod());
+            retired.put(key, new RetiredSecret(current.secret(), until));
+            byKey.getAndUpdate(all -> {
+                Map<String, Application> updated = new LinkedHashMap<>(all);
+                updated.put(key, new Application(current.name(), key, secret));
+                return Map.copyOf(updated);
+            });
+            LOG.infof("Application '%s': new secret loaded from %s; VerifyRegistration accepts the previous one until %s",
+                    current.name(), file, until);
+        });
+    }
+
+    @PreDestroy
+    void stopReloading() {
+        if (reloader != null) {
+            reloader.shutdownNow();
+        }
     }
 
     static Map<String, Application> index(Map<String, ApplicationsConfig.ApplicationConfig> configured) {
         if (configured.isEmpty()) {
             throw new ConfigurationException("No Sinch application is configured: set signer.applications.<name>.key"
-                    + " and signer.applications.<name>.secret for at least one application");
+                    + " and signer.applications.<name>.secret (or .secret-file) for at least one application");
         }
         Map<String, Application> byKey = new LinkedHashMap<>();
         configured.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
@@ -59,10 +147,26 @@ public class Applications {
         ApplicationKeys.problem(key).ifPresent(problem -> {
             throw new ConfigurationException(prefix + ".key is not a Sinch Application Key: " + problem);
         });
-        String secret = config.secret().trim();
+        if (config.secret().isPresent() == config.secretFile().isPresent()) {
+            throw new ConfigurationException(prefix + ".secret or " + prefix.substring(prefix.indexOf("signer."))
+                    + ".secret-file must be set, and only one of them");
+        }
+        String secret;
+        String property;
+        if (config.secret().isPresent()) {
+            secret = config.secret().get().trim();
+            property = prefix + ".secret";
+        } else {
+            property = prefix + ".secret-file " + config.secretFile().get();
+            try {
+                secret = Files.readString(Path.of(config.secretFile().get()), StandardCharsets.UTF_8).trim();
+            } catch (IOException | RuntimeException e) {
+                throw new ConfigurationException(property + " cannot be read (" + e.getClass().getSimpleName() + ")");
+            }
+        }
         if (!isBase64(secret)) {
             // The decoder's own message quotes the offending character: it must not reach the log.
-            throw new ConfigurationException(prefix + ".secret is not valid Base64"
+            throw new ConfigurationException(property + " is not valid Base64"
                     + " (copy the Application Secret exactly as the Sinch dashboard shows it)");
         }
         return new Application(name, key, secret);

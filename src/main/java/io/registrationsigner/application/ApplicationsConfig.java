@@ -1,6 +1,7 @@
 package io.registrationsigner.application;
 
 import java.util.Map;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithParentName;
@@ -21,6 +22,13 @@ public interface ApplicationsConfig {
         String key();
 
         /** The Sinch Application Secret: Base64 text, as the Sinch dashboard shows it. */
-        String secret();
+        Optional<String> secret();
+
+        /**
+         * A file that holds the secret instead, such as a key of a mounted Kubernetes Secret. It is
+         * read again every {@code signer.secrets.reload-interval}: a new secret takes effect
+         * without a restart.
+         */
+        Optional<String> secretFile();
     }
 }

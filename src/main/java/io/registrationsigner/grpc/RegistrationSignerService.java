@@ -125,19 +125,31 @@ public class RegistrationSignerService implements RegistrationSigner {
                 application, scheme, failure != null ? outcome(failure)
                         : response.getValid() ? CredentialMetrics.VALID : CredentialMetrics.INVALID),
                 (application, caller) -> {
-                    Verification verification = switch (request.getCredentialCase()) {
-                        case LEGACY -> LegacySignature.verify(userId, application.key(),
-                                request.getLegacy().getSequence(), application.secret(), request.getLegacy().getSignature());
-                        case TOKEN -> RegistrationTokens.verify(request.getToken(), application.key(),
-                                application.secret(), userId, clock.instant());
-                        case CREDENTIAL_NOT_SET -> throw GrpcErrors.invalidArgument(
-                                "a credential is required: set legacy (sequence and signature) or token");
-                    };
+                    Instant now = clock.instant();
+                    Verification verification = verify(request, application.key(), application.secret(), now);
+                    if (!verification.valid()) {
+                        // Within its grace period, a replaced secret still vouches for what it signed.
+                        verification = applications.previousSecret(application.key())
+                                .map(previous -> verify(request, application.key(), previous, now))
+                                .filter(Verification::valid)
+                                .orElse(verification);
+                    }
                     return Uni.createFrom().item(VerifyRegistrationResponse.newBuilder()
                             .setValid(verification.valid())
                             .setReason(verification.reason())
                             .build());
                 });
+    }
+
+    private static Verification verify(VerifyRegistrationRequest request, String applicationKey, String secret,
+            Instant now) {
+        return switch (request.getCredentialCase()) {
+            case LEGACY -> LegacySignature.verify(request.getUserId(), applicationKey, request.getLegacy().getSequence(),
+                    secret, request.getLegacy().getSignature());
+            case TOKEN -> RegistrationTokens.verify(request.getToken(), applicationKey, secret, request.getUserId(), now);
+            case CREDENTIAL_NOT_SET -> throw GrpcErrors.invalidArgument(
+                    "a credential is required: set legacy (sequence and signature) or token");
+        };
     }
 
     /**

@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.smallrye.config.EnvConfigSource;
@@ -20,7 +25,11 @@ class ApplicationsTest {
     private static final String KEY = "196087a1-e815-4bc4-8984-60d8d8a43f1d";
     private static final String SECRET = "oYdgGRXoxEuJhGDY2KQ/HQ==";
 
-    record Config(String key, String secret) implements ApplicationsConfig.ApplicationConfig {
+    record Config(String key, Optional<String> secret, Optional<String> secretFile)
+            implements ApplicationsConfig.ApplicationConfig {
+        Config(String key, String secret) {
+            this(key, Optional.of(secret), Optional.empty());
+        }
     }
 
     @Test
@@ -84,7 +93,7 @@ class ApplicationsTest {
         ApplicationsConfig.ApplicationConfig payments = config.getConfigMapping(ApplicationsConfig.class)
                 .applications().get("payments");
         assertEquals(KEY, payments.key());
-        assertEquals(SECRET, payments.secret());
+        assertEquals(Optional.of(SECRET), payments.secret());
     }
 
     @Test
@@ -95,6 +104,20 @@ class ApplicationsTest {
         RuntimeException e = assertThrows(RuntimeException.class, builder::build);
         assertTrue(String.valueOf(e.getMessage()).contains("signer.applications.payments.key"), e.getMessage());
         assertFalse(String.valueOf(e.getMessage()).contains(SECRET));
+    }
+
+    @Test
+    void aSecretCanComeFromAFileButNotFromBothOrNeither(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("payments-secret"), SECRET + "\n");
+        assertEquals(SECRET, Applications.index(Map.of("payments",
+                new Config(KEY, Optional.empty(), Optional.of(file.toString())))).get(KEY).secret());
+        ConfigurationException both = assertThrows(ConfigurationException.class, () -> Applications.index(Map.of(
+                "payments", new Config(KEY, Optional.of(SECRET), Optional.of(file.toString())))));
+        assertTrue(both.getMessage().contains("and only one of them"), both.getMessage());
+        assertFalse(both.getMessage().contains(SECRET));
+        ConfigurationException missing = assertThrows(ConfigurationException.class, () -> Applications.index(Map.of(
+                "payments", new Config(KEY, Optional.empty(), Optional.of(dir.resolve("absent").toString())))));
+        assertTrue(missing.getMessage().contains("cannot be read"), missing.getMessage());
     }
 
     @Test

@@ -25,6 +25,10 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String APPLICATIONS = "applications";
     /** Init arg {@code auth=callers}: the {@link TestCaller}s, and no anonymous callers. */
     public static final String AUTH = "auth";
+    /** Init arg {@code secrets=file}: OTHER's secret in a file, reloaded every 200 ms, 3 s of grace. */
+    public static final String SECRETS = "secrets";
+    public static final String OTHER_SECRET_FILE = "signer.applications.other.secret-file";
+
     /** Init arg {@code rate-limit=on}: 5 requests a minute per user, 12 per caller. */
     public static final String RATE_LIMIT = "rate-limit";
 
@@ -35,6 +39,7 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
     private boolean oneApplication;
     private boolean callers;
     private boolean rateLimit;
+    private boolean secretFile;
     private LocalRedis redis;
 
     @Override
@@ -42,6 +47,7 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         oneApplication = "one".equals(initArgs.get(APPLICATIONS));
         callers = "callers".equals(initArgs.get(AUTH));
         rateLimit = "on".equals(initArgs.get(RATE_LIMIT));
+        secretFile = "file".equals(initArgs.get(SECRETS));
     }
 
     @Override
@@ -57,6 +63,11 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         // Everything the service logs about a call, also in the packaged service (prod profile),
         // whose log the tests search for secrets.
         config.put("quarkus.log.category.\"io.registrationsigner\".level", "DEBUG");
+        if (secretFile) {
+            config.put(OTHER_SECRET_FILE, writeSecretFile(dir).toString());
+            config.put("signer.secrets.reload-interval", "200ms");
+            config.put("signer.secrets.grace-period", "3s");
+        }
         if (rateLimit) {
             config.put("signer.rate-limit.per-user.limit", "5");
             config.put("signer.rate-limit.per-caller.limit", "12");
@@ -70,6 +81,9 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         TestApplication.VECTOR.putInto(applications);
         if (!oneApplication) {
             TestApplication.OTHER.putInto(applications);
+            if (secretFile) {
+                applications.remove("signer.applications.other.secret");
+            }
             TestApplication.JWT_VECTOR.putInto(applications);
         }
         if (callers) {
@@ -87,6 +101,14 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         }
         return file.toAbsolutePath();
+    }
+
+    private static Path writeSecretFile(Path dir) {
+        try {
+            return Files.writeString(dir.resolve("other.secret"), TestApplication.OTHER.secret() + "\n").toAbsolutePath();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The configuration the last started resource gave its service: a second instance takes the same. */

@@ -18,9 +18,12 @@ public record TestApplication(String name, String key, String secret) {
     public static final TestApplication JWT_VECTOR = new TestApplication("jwtvector",
             "a32e5a8d-f7d8-411c-9645-9038e8dd051d", "ax8hTTQJF0OPXL32r1LHMA==");
 
+    /** What a test writes into OTHER's secret file to rotate it. */
+    public static final String ROTATED_SECRET = "cm90YXRlZC1zZWNyZXQtMjAyNg==";
+
     /** Every secret and caller token any test hands to the service: none may show up in a log, metric or status. */
     public static final List<String> ALL_SECRETS = Stream.concat(Stream.of(VECTOR.secret,
-            OTHER.secret, JWT_VECTOR.secret, StartupSecrets.NOT_BASE64, StartupSecrets.WITHOUT_KEY),
+            OTHER.secret, JWT_VECTOR.secret, ROTATED_SECRET, StartupSecrets.NOT_BASE64, StartupSecrets.WITHOUT_KEY),
             TestCaller.ALL_TOKENS.stream()).toList();
 
     public void putInto(Map<Object, Object> config) {
