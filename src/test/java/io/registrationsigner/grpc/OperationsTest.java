@@ -1,8 +1,5 @@
 package io.registrationsigner.grpc;
 
-import static io.restassured.RestAssured.given;
-import static io.restassured.RestAssured.when;
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,8 +37,8 @@ class OperationsTest extends ServiceTestBase {
 
     @Test
     void livenessAndReadinessAreUp() {
-        when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
-        when().get("/q/health/ready").then().statusCode(200)
+        onManagement().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        onManagement().get("/q/health/ready").then().statusCode(200)
                 .body("status", is("UP"))
                 .body("checks.name", hasItem("Redis connection health check"));
     }
@@ -99,9 +96,4 @@ class OperationsTest extends ServiceTestBase {
         }
     }
 
-    private static String metrics() {
-        // What a Prometheus server that asks for the classic text format gets.
-        return given().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200)
-                .contentType(containsString("text/plain")).extract().asString();
-    }
 }

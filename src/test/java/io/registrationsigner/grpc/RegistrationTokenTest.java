@@ -31,7 +31,6 @@ import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
 import io.registrationsigner.testing.Tokens;
-import io.restassured.RestAssured;
 
 /** IssueRegistrationToken through the real server, every token checked from the published derivation. */
 @QuarkusTest
@@ -129,8 +128,4 @@ class RegistrationTokenTest extends ServiceTestBase {
         return Duration.newBuilder().setSeconds(seconds).build();
     }
 
-    private static String metrics() {
-        return RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200)
-                .extract().asString();
-    }
 }

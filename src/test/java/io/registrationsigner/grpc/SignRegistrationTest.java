@@ -28,7 +28,6 @@ import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.Signatures;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.TestApplication;
-import io.restassured.RestAssured;
 
 /** SignRegistration through the real server (generated from the top-level proto/) and a real Redis. */
 @QuarkusTest
@@ -125,10 +124,6 @@ class SignRegistrationTest extends ServiceTestBase {
         assertEquals(1, sign(userId, TestApplication.VECTOR).getSequence());
     }
 
-    private static String metrics() {
-        return RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200)
-                .extract().asString();
-    }
 
     private SignRegistrationResponse sign(String userId, TestApplication application) {
         SignRegistrationResponse response = signer(10).signRegistration(request(userId, application));

@@ -24,7 +24,6 @@ import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
-import io.restassured.RestAssured;
 
 /** VerifyRegistration accepts every credential the service issues and says why a broken one fails. */
 @QuarkusTest
@@ -161,8 +160,4 @@ class VerifyRegistrationTest extends ServiceTestBase {
         StatusMessages.assertSafe(e);
     }
 
-    private static String metrics() {
-        return RestAssured.given().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200)
-                .extract().asString();
-    }
 }

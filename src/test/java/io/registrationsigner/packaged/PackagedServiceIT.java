@@ -1,14 +1,11 @@
 package io.registrationsigner.packaged;
 
-import static io.restassured.RestAssured.given;
-import static io.restassured.RestAssured.when;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -57,6 +54,11 @@ import io.registrationsigner.testing.Tokens;
         @ResourceArg(name = SignerTestResource.AUTH, value = "callers") })
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PackagedServiceIT extends ServiceTestBase {
+
+    @Override
+    protected int managementPort() {
+        return LogScan.packagedServiceManagementPort();
+    }
 
     @AfterAll
     static void keepLog() {
@@ -122,9 +124,9 @@ class PackagedServiceIT extends ServiceTestBase {
     @Test
     @Order(4)
     void healthAndMetricsAreServed() {
-        when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
-        when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
-        String metrics = given().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200)
+        onManagement().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
+        onManagement().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        String metrics = onManagement().accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200)
                 .extract().asString();
         assertEquals(1, PrometheusText.value(metrics, "signer_credentials_total",
                 Map.of("application", "vector", "scheme", "legacy", "outcome", "ok")));

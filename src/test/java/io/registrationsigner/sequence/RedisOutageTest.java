@@ -1,6 +1,5 @@
 package io.registrationsigner.sequence;
 
-import static io.restassured.RestAssured.when;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,14 +43,14 @@ class RedisOutageTest extends ServiceTestBase {
         redis.stop();
         try {
             assertUnavailableWithinTimeout("outage-user");
-            when().get("/q/health/ready").then().statusCode(503).body("status", is("DOWN"));
-            when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+            onManagement().get("/q/health/ready").then().statusCode(503).body("status", is("DOWN"));
+            onManagement().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
         } finally {
             redis.start();
         }
 
         Awaitility.await().atMost(Duration.ofSeconds(20))
-                .untilAsserted(() -> when().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
+                .untilAsserted(() -> onManagement().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
         Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
                 .until(() -> sign("outage-user") > before);
     }

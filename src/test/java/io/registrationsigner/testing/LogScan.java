@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** Searches files for secrets, line by line; names the file and line of every hit, never the secret. */
@@ -34,6 +36,23 @@ public final class LogScan {
 
     /** The packaged service's log, which the next @QuarkusIntegrationTest launch replaces. */
     public static final Path PACKAGED_SERVICE_LOG = Path.of("target", "test-logs", "packaged-service.log");
+
+    /**
+     * The port of the packaged service's management interface, from its log: @QuarkusIntegrationTest
+     * starts it with a random management port that it does not report to the test.
+     */
+    public static int packagedServiceManagementPort() {
+        try {
+            Matcher listening = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)")
+                    .matcher(Files.readString(PACKAGED_SERVICE_LOG));
+            if (!listening.find()) {
+                throw new IllegalStateException("no management interface in " + PACKAGED_SERVICE_LOG);
+            }
+            return Integer.parseInt(listening.group(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** Keeps a copy of the packaged service's log under the test class's name, for the final search. */
     public static void keepPackagedServiceLog(Class<?> testClass) {

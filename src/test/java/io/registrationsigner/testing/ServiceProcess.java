@@ -38,6 +38,7 @@ public final class ServiceProcess implements AutoCloseable {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-Dquarkus.http.port=0");
             config.forEach((key, value) -> command.add("-D" + key + "=" + value));
+            command.add("-Dquarkus.management.port=0");
             command.add("-jar");
             command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toString());
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -17,7 +17,7 @@ import io.registrationsigner.testing.TestApplication;
  * Runs last (failsafe runs the *IT classes in alphabetical order): by now the unit tests, every
  * @QuarkusTest, the packaged services and the instances the tests started have all logged.
  */
-class TestRunLogsIT {
+class WholeRunLogsIT {
 
     @Test
     void noSecretOrCallerTokenInAnyLogOfTheTestRun() throws IOException {
