@@ -11,6 +11,9 @@ import java.util.Properties;
 import java.util.UUID;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.smallrye.certs.CertificateGenerator;
+import io.smallrye.certs.CertificateRequest;
+import io.smallrye.certs.Format;
 import io.registrationsigner.devredis.LocalRedis;
 
 /**
@@ -29,6 +32,16 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String SECRETS = "secrets";
     public static final String OTHER_SECRET_FILE = "signer.applications.other.secret-file";
 
+    /**
+     * Init arg {@code tls=on}: the port speaks TLS only, with a server certificate for localhost,
+     * asks for client certificates and trusts the one of CN {@value #CLIENT_CN} (caller "backend-cert").
+     * Certificates are generated into {@link #lastCertificates()}.
+     */
+    public static final String TLS = "tls";
+    public static final String CLIENT_CN = "backend.internal";
+
+    private static volatile Path lastCertificates;
+
     /** Init arg {@code rate-limit=on}: 5 requests a minute per user, 12 per caller. */
     public static final String RATE_LIMIT = "rate-limit";
 
@@ -40,6 +53,7 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
     private boolean callers;
     private boolean rateLimit;
     private boolean secretFile;
+    private boolean tls;
     private LocalRedis redis;
 
     @Override
@@ -48,6 +62,7 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         callers = "callers".equals(initArgs.get(AUTH));
         rateLimit = "on".equals(initArgs.get(RATE_LIMIT));
         secretFile = "file".equals(initArgs.get(SECRETS));
+        tls = "on".equals(initArgs.get(TLS));
     }
 
     @Override
@@ -69,6 +84,16 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
             config.put(OTHER_SECRET_FILE, writeSecretFile(dir).toString());
             config.put("signer.secrets.reload-interval", "200ms");
             config.put("signer.secrets.grace-period", "3s");
+        }
+        if (tls) {
+            Path certificates = generateCertificates(dir.resolve("certs"));
+            config.put("quarkus.tls.signer.key-store.pem.0.cert", certificates.resolve("server.crt").toString());
+            config.put("quarkus.tls.signer.key-store.pem.0.key", certificates.resolve("server.key").toString());
+            config.put("quarkus.tls.signer.trust-store.pem.certs", certificates.resolve("backend-server-ca.crt").toString());
+            config.put("quarkus.http.tls-configuration-name", "signer");
+            config.put("quarkus.http.insecure-requests", "disabled");
+            config.put("signer.auth.callers.backend-cert.certificate-name", CLIENT_CN);
+            config.put("signer.auth.callers.backend-cert.applications", "*");
         }
         if (rateLimit) {
             config.put("signer.rate-limit.per-user.limit", "5");
@@ -111,6 +136,31 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * server.crt/.key (CN localhost), which clients trust through server-ca.crt; backend-client.crt/.key
+     * (CN backend.internal), which the service trusts through backend-server-ca.crt (the generator's
+     * names are from the other side's view); stranger-client.crt/.key, same CN, trusted by no one.
+     */
+    private static Path generateCertificates(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            CertificateGenerator generator = new CertificateGenerator(dir, true);
+            generator.generate(new CertificateRequest().withName("server").withCN("localhost").withFormat(Format.PEM));
+            generator.generate(new CertificateRequest().withName("backend").withCN(CLIENT_CN).withFormat(Format.PEM)
+                    .withClientCertificate());
+            generator.generate(new CertificateRequest().withName("stranger").withCN(CLIENT_CN).withFormat(Format.PEM)
+                    .withClientCertificate());
+            lastCertificates = dir.toAbsolutePath();
+            return lastCertificates;
+        } catch (Exception e) {
+            throw new IllegalStateException("Could not generate the test certificates", e);
+        }
+    }
+
+    public static Path lastCertificates() {
+        return lastCertificates;
     }
 
     /** The configuration the last started resource gave its service: a second instance takes the same. */
