@@ -1,6 +1,7 @@
 package io.registrationsigner.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -116,6 +117,14 @@ class SignRegistrationTest extends ServiceTestBase {
         String key = SignerTestResource.KEY_PREFIX + TestApplication.OTHER.key() + ":key-owner";
         assertEquals(sequence, redis.value(Long.class).get(key));
         assertEquals(List.of(key), redis.key().keys(SignerTestResource.KEY_PREFIX + "*:key-owner"));
+    }
+
+    @Test
+    void withoutRateLimitsACallIsOneIncrAndNothingElse() {
+        sign("one-round-trip", TestApplication.OTHER);
+        String commands = redis.execute("INFO", "commandstats").toString();
+        assertTrue(commands.contains("cmdstat_incr:"), commands);
+        assertFalse(commands.contains("cmdstat_eval"), "no rate limit script without rate limits: " + commands);
     }
 
     @Test
