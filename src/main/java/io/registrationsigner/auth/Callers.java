@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -45,7 +46,7 @@ public class Callers {
                     + " signer.auth.callers.<name>.token-sha256 or .certificate-name for each calling service,"
                     + " or signer.auth.allow-anonymous=true to let anyone who reaches the port call it");
         }
-        Map<String, Caller> certificates = new java.util.HashMap<>();
+        Map<String, Caller> certificates = new HashMap<>();
         config.callers().forEach((name, caller) -> {
             String prefix = "signer.auth.callers." + name;
             Caller resolved = new Caller(name, applications(prefix, caller.applications(), applications), caller.gateway());

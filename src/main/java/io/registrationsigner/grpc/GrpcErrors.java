@@ -9,7 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.registrationsigner.ratelimit.RateLimitedException;
-import io.registrationsigner.sequence.SequenceUnavailableException;
+import io.registrationsigner.sequence.RedisUnavailableException;
 
 /**
  * The one place where failures become gRPC statuses. Every description is written here or by
@@ -46,8 +46,8 @@ final class GrpcErrors {
         if (failure instanceof RateLimitedException limited) {
             return resourceExhausted(limited);
         }
-        if (failure instanceof SequenceUnavailableException unavailable) {
-            LOG.warnf("Sequence store failure: %s (%s)", unavailable.getMessage(), describe(unavailable.getCause()));
+        if (failure instanceof RedisUnavailableException unavailable) {
+            LOG.warnf("Redis failure: %s (%s)", unavailable.getMessage(), describe(unavailable.getCause()));
             return Status.UNAVAILABLE.withDescription(unavailable.getMessage()).asRuntimeException();
         }
         LOG.errorf("Unexpected failure: %s", describe(failure));

@@ -153,10 +153,9 @@ public class RegistrationSignerService implements RegistrationSigner {
     }
 
     /**
-     * Resolves the application, checks the user id and whether the caller may ask for this user
-     * of this application, then runs {@code call}. Every outcome,
-     * rejected or not, is reported to {@code outcome} with the application's name, and every
-     * failure reaches the caller as an explicit status.
+     * Resolves the application, checks the user id and whether the caller may ask for this user of
+     * this application, then runs {@code call}. Every outcome, rejected or not, is reported to
+     * {@code outcome}, and every failure reaches the caller as an explicit status.
      */
     private <T> Uni<T> forUser(String applicationKey, String userId, Outcome<T> outcome, Call<T> call) {
         CallerContext caller = CallerContext.current();

@@ -8,7 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.registrationsigner.sequence.SequenceConfig;
-import io.registrationsigner.sequence.SequenceUnavailableException;
+import io.registrationsigner.sequence.RedisUnavailableException;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -55,9 +55,9 @@ public class RateLimiter {
 
     private Uni<Void> spend(String key, int limit, Duration window, String whose) {
         return redis.execute("EVAL", COUNT, "1", key, Long.toString(window.toMillis()))
-                .onFailure().transform(cause -> new SequenceUnavailableException(
+                .onFailure().transform(cause -> new RedisUnavailableException(
                         "the rate limit store is unavailable; retry later", cause))
-                .ifNoItem().after(timeout).failWith(() -> new SequenceUnavailableException(
+                .ifNoItem().after(timeout).failWith(() -> new RedisUnavailableException(
                         "the rate limit store did not answer within " + timeout.toMillis() + " ms; retry later", null))
                 .map(response -> {
                     long count = response.get(0).toLong();

@@ -21,12 +21,12 @@ public class SequenceStore {
         this.config = config;
     }
 
-    /** The next sequence of the pair: 1 for a new pair. Fails with {@link SequenceUnavailableException}. */
+    /** The next sequence of the pair: 1 for a new pair. Fails with {@link RedisUnavailableException}. */
     public Uni<Long> next(String applicationKey, String userId) {
         return counters.incr(key(applicationKey, userId))
-                .onFailure().transform(cause -> new SequenceUnavailableException(
+                .onFailure().transform(cause -> new RedisUnavailableException(
                         "the sequence store is unavailable; retry later", cause))
-                .ifNoItem().after(config.timeout()).failWith(() -> new SequenceUnavailableException(
+                .ifNoItem().after(config.timeout()).failWith(() -> new RedisUnavailableException(
                         "the sequence store did not answer within " + config.timeout().toMillis() + " ms; retry later",
                         null));
     }
