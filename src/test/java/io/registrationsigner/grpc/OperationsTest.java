@@ -38,6 +38,7 @@ class OperationsTest extends ServiceTestBase {
     @Test
     void livenessAndReadinessAreUp() {
         onManagement().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        onManagement().get("/q/health/started").then().statusCode(200).body("status", is("UP"));
         String health = onManagement().get("/q/health").then().statusCode(200).extract().asString();
         for (String secret : TestApplication.ALL_SECRETS) {
             assertFalse(health.contains(secret), "a secret in /q/health");
