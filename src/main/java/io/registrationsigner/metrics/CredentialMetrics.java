@@ -1,7 +1,10 @@
 package io.registrationsigner.metrics;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -30,39 +33,53 @@ public class CredentialMetrics {
             Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
             Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5) };
 
+    public static final String VALID = "valid";
+    public static final String INVALID = "invalid";
+
+    private record Issued(Counter count, Timer duration) {
+    }
+
     private final MeterRegistry registry;
+    // Looked up once per tag set, not built and registered again on every call.
+    private final Map<List<String>, Issued> issued = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> verified = new ConcurrentHashMap<>();
 
     CredentialMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
-
-    public static final String VALID = "valid";
-    public static final String INVALID = "invalid";
 
     public static String outcome(Status.Code code) {
         return code.name().toLowerCase(Locale.ROOT);
     }
 
     public void recordIssued(String application, String scheme, String outcome, long startNanos) {
-        Tags tags = Tags.of("application", application, "scheme", scheme, "outcome", outcome);
-        Counter.builder("signer.credentials")
-                .description("Credential requests by application, scheme and outcome")
-                .tags(tags)
-                .register(registry)
-                .increment();
-        Timer.builder("signer.credential.duration")
-                .description("Time to answer a credential request")
-                .tags(tags)
-                .serviceLevelObjectives(LATENCY_BUCKETS)
-                .register(registry)
-                .record(Duration.ofNanos(System.nanoTime() - startNanos));
+        Issued meters = issued.computeIfAbsent(List.of(application, scheme, outcome), key -> {
+            Tags tags = tags(key);
+            return new Issued(
+                    Counter.builder("signer.credentials")
+                            .description("Credential requests by application, scheme and outcome")
+                            .tags(tags)
+                            .register(registry),
+                    Timer.builder("signer.credential.duration")
+                            .description("Time to answer a credential request")
+                            .tags(tags)
+                            .serviceLevelObjectives(LATENCY_BUCKETS)
+                            .register(registry));
+        });
+        meters.count().increment();
+        meters.duration().record(Duration.ofNanos(System.nanoTime() - startNanos));
     }
 
     public void recordVerified(String application, String scheme, String outcome) {
-        Counter.builder("signer.verifications")
+        verified.computeIfAbsent(List.of(application, scheme, outcome), key -> Counter.builder("signer.verifications")
                 .description("Credential verifications by application, scheme and outcome")
-                .tags("application", application, "scheme", scheme, "outcome", outcome)
-                .register(registry)
+                .tags(tags(key))
+                .register(registry))
                 .increment();
+    }
+
+    private static Tags tags(List<String> applicationSchemeOutcome) {
+        return Tags.of("application", applicationSchemeOutcome.get(0), "scheme", applicationSchemeOutcome.get(1),
+                "outcome", applicationSchemeOutcome.get(2));
     }
 }

@@ -7,8 +7,8 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
-import io.registrationsigner.sequence.SequenceConfig;
 import io.registrationsigner.sequence.RedisUnavailableException;
+import io.registrationsigner.sequence.SequenceConfig;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -54,11 +54,8 @@ public class RateLimiter {
     }
 
     private Uni<Void> spend(String key, int limit, Duration window, String whose) {
-        return redis.execute("EVAL", COUNT, "1", key, Long.toString(window.toMillis()))
-                .onFailure().transform(cause -> new RedisUnavailableException(
-                        "the rate limit store is unavailable; retry later", cause))
-                .ifNoItem().after(timeout).failWith(() -> new RedisUnavailableException(
-                        "the rate limit store did not answer within " + timeout.toMillis() + " ms; retry later", null))
+        return RedisUnavailableException.bounded(
+                redis.execute("EVAL", COUNT, "1", key, Long.toString(window.toMillis())), timeout, "the rate limit store")
                 .map(response -> {
                     long count = response.get(0).toLong();
                     Duration retryAfter = Duration.ofMillis(response.get(1).toLong());

@@ -23,12 +23,8 @@ public class SequenceStore {
 
     /** The next sequence of the pair: 1 for a new pair. Fails with {@link RedisUnavailableException}. */
     public Uni<Long> next(String applicationKey, String userId) {
-        return counters.incr(key(applicationKey, userId))
-                .onFailure().transform(cause -> new RedisUnavailableException(
-                        "the sequence store is unavailable; retry later", cause))
-                .ifNoItem().after(config.timeout()).failWith(() -> new RedisUnavailableException(
-                        "the sequence store did not answer within " + config.timeout().toMillis() + " ms; retry later",
-                        null));
+        return RedisUnavailableException.bounded(counters.incr(key(applicationKey, userId)), config.timeout(),
+                "the sequence store");
     }
 
     String key(String applicationKey, String userId) {
