@@ -125,7 +125,7 @@ class GatewayConfigTest {
     void composeConfiguresTheServiceThroughNamesItsConfigurationUnderstands() throws Exception {
         JsonNode services = compose().path("services");
         Map<String, String> environment = new HashMap<>();
-        services.at("/signer/environment").fields().forEachRemaining(e -> environment.put(e.getKey(), e.getValue().asText()));
+        services.at("/signer/environment").properties().forEach(e -> environment.put(e.getKey(), e.getValue().asText()));
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(ApplicationsConfig.class)
                 .withMapping(AuthConfig.class)
