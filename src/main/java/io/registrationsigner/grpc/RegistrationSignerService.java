@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
+import io.grpc.Deadline;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
@@ -39,6 +42,7 @@ import io.smallrye.mutiny.Uni;
  */
 @GrpcService
 @RegisterInterceptor(AuthInterceptor.class)
+@RegisterInterceptor(DeadlineInterceptor.class)
 public class RegistrationSignerService implements RegistrationSigner {
 
     static final String LEGACY = "legacy";
@@ -174,9 +178,23 @@ public class RegistrationSignerService implements RegistrationSigner {
         } catch (RuntimeException e) {
             result = Uni.createFrom().failure(e);
         }
-        return result
+        return withinDeadline(result)
                 .onFailure().transform(GrpcErrors::toStatus)
                 .onItemOrFailure().invoke((item, failure) -> outcome.record(caller.caller(), application.name(), item, failure));
+    }
+
+    /**
+     * Ends the call at the caller's deadline when that comes before the Redis timeout, so that it
+     * is recorded (metrics, audit) as what the caller saw rather than as a Redis failure later.
+     */
+    private static <T> Uni<T> withinDeadline(Uni<T> result) {
+        Optional<Deadline> caller = DeadlineInterceptor.current();
+        if (caller.isEmpty()) {
+            return result;
+        }
+        Deadline deadline = caller.get();
+        return result.ifNoItem().after(Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))))
+                .failWith(() -> Status.DEADLINE_EXCEEDED.withDescription("the caller's deadline passed").asRuntimeException());
     }
 
     /** The application a request names, or the only one when it names none. */

@@ -15,4 +15,18 @@ public interface SequenceConfig {
     /** How long a call waits for Redis before it fails with UNAVAILABLE. */
     @WithDefault("2s")
     Duration timeout();
+
+    /** The lowest value a sequence may take: {@code none} or {@code epoch-millis}. */
+    @WithDefault("none")
+    Floor floor();
+
+    enum Floor {
+        /** Plain INCR: a new or lost key starts again at 1. */
+        NONE,
+        /**
+         * Never below the Redis server's clock in milliseconds, so that sequences stay above every
+         * one handed out before even when Redis loses its data (flush, old backup, failover).
+         */
+        EPOCH_MILLIS
+    }
 }

@@ -9,22 +9,46 @@ import io.smallrye.mutiny.Uni;
 /**
  * Per-(application, user) registration sequences in Redis. {@code INCR} is atomic on the Redis
  * side, so any number of replicas share one counter and nothing in this process decides a value.
+ * Each call is one round trip on one key, so it works the same on a standalone Redis, behind
+ * Sentinel and on a Cluster.
  */
 @ApplicationScoped
 public class SequenceStore {
 
+    /**
+     * INCR, raised to the Redis server's clock in milliseconds when below it. One script, so no
+     * other call sees the key between the two steps; TIME is allowed because Redis replicates a
+     * script's effects (the INCR and the SET), not the script.
+     */
+    static final String INCR_WITH_EPOCH_MILLIS_FLOOR = """
+            local n = redis.call('INCR', KEYS[1])
+            local now = redis.call('TIME')
+            local floor = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+            if n < floor then
+                n = floor
+                redis.call('SET', KEYS[1], string.format('%.0f', n))
+            end
+            return n""";
+
+    private final ReactiveRedisDataSource redis;
     private final ReactiveValueCommands<String, Long> counters;
     private final SequenceConfig config;
 
     SequenceStore(ReactiveRedisDataSource redis, SequenceConfig config) {
+        this.redis = redis;
         this.counters = redis.value(Long.class);
         this.config = config;
     }
 
-    /** The next sequence of the pair: 1 for a new pair. Fails with {@link RedisUnavailableException}. */
+    /** The next sequence of the pair. Fails with {@link RedisUnavailableException}. */
     public Uni<Long> next(String applicationKey, String userId) {
-        return RedisUnavailableException.bounded(counters.incr(key(applicationKey, userId)), config.timeout(),
-                "the sequence store");
+        String key = key(applicationKey, userId);
+        Uni<Long> next = switch (config.floor()) {
+            case NONE -> counters.incr(key);
+            case EPOCH_MILLIS -> redis.execute("EVAL", INCR_WITH_EPOCH_MILLIS_FLOOR, "1", key)
+                    .map(response -> response.toLong());
+        };
+        return RedisUnavailableException.bounded(next, config.timeout(), "the sequence store");
     }
 
     String key(String applicationKey, String userId) {

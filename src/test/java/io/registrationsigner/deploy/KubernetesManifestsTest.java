@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -25,6 +27,11 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.registrationsigner.sequence.SequenceConfig;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -122,6 +129,29 @@ class KubernetesManifestsTest {
         Set<Integer> egress = policy.getSpec().getEgress().stream().flatMap(rule -> rule.getPorts().stream())
                 .map(p -> p.getPort().getIntVal()).collect(Collectors.toSet());
         assertEquals(Set.of(6379, 26379, 53), egress);
+    }
+
+    @Test
+    void theConfigMapTurnsOnTheSequenceFloorAndSentinelFailoverInNamesTheServiceReads() throws IOException {
+        Map<String, String> environment = one(ConfigMap.class).getData();
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(SequenceConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new EnvConfigSource(environment, 300)).build();
+        assertEquals(SequenceConfig.Floor.EPOCH_MILLIS, config.getConfigMapping(SequenceConfig.class).floor());
+        assertEquals("sentinel", environment.get("QUARKUS_REDIS_CLIENT_TYPE"));
+        assertEquals("true", environment.get("QUARKUS_REDIS_AUTO_FAILOVER"));
+    }
+
+    @Test
+    void podsGetTimeToShutDownGracefully() throws IOException {
+        Properties properties = new Properties();
+        try (var in = Files.newInputStream(Path.of("src", "main", "resources", "application.properties"))) {
+            properties.load(in);
+        }
+        long delay = new DurationConverter().convert(properties.getProperty("quarkus.shutdown.delay")).toSeconds();
+        long timeout = new DurationConverter().convert(properties.getProperty("quarkus.shutdown.timeout")).toSeconds();
+        long grace = one(Deployment.class).getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
+        assertTrue(grace > delay + timeout, grace + " s of grace for " + delay + " s of delay and " + timeout + " s to finish calls");
     }
 
     @Test

@@ -42,6 +42,26 @@ public final class RedisProbe {
         }
     }
 
+    /** A command whose reply is one bulk string (INFO, CLUSTER INFO): the whole text. */
+    public static String bulk(int port, String... args) {
+        StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            request.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+        }
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.UTF_8));
+            InputStream in = socket.getInputStream();
+            String header = readLine(in);
+            if (!header.startsWith("$")) {
+                return header;
+            }
+            byte[] body = in.readNBytes(Integer.parseInt(header.substring(1)));
+            return new String(body, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static String readLine(InputStream in) throws IOException {
         StringBuilder line = new StringBuilder();
         int c;

@@ -5,7 +5,11 @@ import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.Writer;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Properties;
+import java.util.UUID;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +23,7 @@ import java.util.regex.Pattern;
 public final class ServiceProcess implements AutoCloseable {
 
     private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
+    private static final Pattern MANAGEMENT = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)");
 
     private final Process process;
     private final Path log;
@@ -37,6 +42,10 @@ public final class ServiceProcess implements AutoCloseable {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-Dquarkus.http.port=0");
+            if (!config.containsKey("quarkus.shutdown.delay")) {
+                // The prod profile's 5 s of readiness DOWN before stopping is for Kubernetes, not for tests.
+                command.add("-Dquarkus.shutdown.delay=0s");
+            }
             config.forEach((key, value) -> command.add("-D" + key + "=" + value));
             command.add("-Dquarkus.management.port=0");
             command.add("-jar");
@@ -60,8 +69,55 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * An instance with the one application {@link TestApplication#VECTOR} (its secret in a config
+     * file, as from a mounted Secret), anonymous callers allowed, and {@code config} on top.
+     */
+    public static ServiceProcess startWithVector(String name, Map<String, String> config) {
+        try {
+            Path dir = Files.createDirectories(Path.of("target", "test-resources", name + "-" + UUID.randomUUID()));
+            Properties applications = new Properties();
+            TestApplication.VECTOR.putInto(applications);
+            applications.put("signer.auth.allow-anonymous", "true");
+            Path file = dir.resolve("applications.properties");
+            try (Writer out = Files.newBufferedWriter(file)) {
+                applications.store(out, name);
+            }
+            Map<String, String> all = new HashMap<>(config);
+            all.put("quarkus.config.locations", file.toAbsolutePath().toUri().toString());
+            return start(name, all);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public URL url() {
         return url;
+    }
+
+    /** Port of its management interface (health, metrics), from its log. */
+    public int managementPort() {
+        try {
+            Matcher listening = MANAGEMENT.matcher(Files.readString(log));
+            if (!listening.find()) {
+                throw new IllegalStateException("no management interface in " + log);
+            }
+            return Integer.parseInt(listening.group(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SIGTERM, as Kubernetes stops a pod; returns at once. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end; its exit code, or empty if it did not end in time. */
+    public java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                ? java.util.OptionalInt.of(process.exitValue())
+                : java.util.OptionalInt.empty();
     }
 
     public Path log() {

@@ -74,6 +74,8 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("signer.sequence.key-prefix", KEY_PREFIX);
         // The packaged service's management interface on a free port (@QuarkusTest uses test-port).
         config.put("quarkus.management.port", "0");
+        // The packaged service stops at once: the prod profile's shutdown delay is for Kubernetes.
+        config.put("quarkus.shutdown.delay", "0s");
         // The secrets come from a file, as from a mounted Kubernetes Secret: they never appear on
         // a command line (the packaged service's, which the test launcher prints) or in a property.
         config.put("quarkus.config.locations", applicationsFile(dir).toUri().toString());

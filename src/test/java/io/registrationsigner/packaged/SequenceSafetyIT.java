@@ -1,0 +1,334 @@
+package io.registrationsigner.packaged;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+
+import org.junit.jupiter.api.Test;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.registrationsigner.api.v1.RegistrationSignerGrpc;
+import io.registrationsigner.api.v1.RegistrationSignerGrpc.RegistrationSignerFutureStub;
+import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.testing.GrpcChannels;
+import io.registrationsigner.testing.Load;
+import io.registrationsigner.testing.Load.Result;
+import io.registrationsigner.testing.RedisProcess;
+import io.registrationsigner.testing.ServiceProcess;
+import io.registrationsigner.testing.TestApplication;
+import io.restassured.RestAssured;
+
+/**
+ * The one promise: a sequence is handed out once and only goes up. Real redis-server processes
+ * and packaged service instances, flushed, killed with SIGKILL, restarted and shut down under load.
+ */
+class SequenceSafetyIT {
+
+    private static final Path DIR = Path.of("target", "test-resources", "sequence-safety-" + UUID.randomUUID());
+    private static final String KEY_PREFIX = "signer:seq:" + TestApplication.VECTOR.key() + ":";
+
+    @Test
+    void withTheFloorAFlushOrARestartWithoutPersistenceNeverGivesALowerSequence() throws Exception {
+        try (RedisProcess redis = RedisProcess.server(DIR.resolve("floor"));
+                ServiceProcess floored = ServiceProcess.startWithVector("floor-service", redisAt(redis, "epoch-millis"));
+                ServiceProcess plain = ServiceProcess.startWithVector("no-floor-service", redisAt(redis, "none"))) {
+            long first = sign(floored, "floor-user");
+            assertTrue(first >= System.currentTimeMillis() - 60_000, "floored to the clock: " + first);
+            long second = sign(floored, "floor-user");
+            assertTrue(second > first);
+
+            assertEquals("+OK", redis.command("FLUSHALL"));
+            long afterFlush = sign(floored, "floor-user");
+            assertTrue(afterFlush > second, afterFlush + " after " + second);
+
+            redis.kill();
+            redis.start();
+            assertEquals(":0", redis.command("DBSIZE"), "restarted without its data");
+            long afterRestart = GrpcRetry.untilOk(() -> sign(floored, "floor-user"));
+            assertTrue(afterRestart > afterFlush, afterRestart + " after " + afterFlush);
+
+            // What the floor prevents: without it, the lost key starts again at 1.
+            assertEquals(1, sign(plain, "plain-user"));
+            assertEquals(2, sign(plain, "plain-user"));
+            assertEquals("+OK", redis.command("FLUSHALL"));
+            assertEquals(1, sign(plain, "plain-user"));
+            System.out.printf("floor: FLUSHALL %d -> %d, restart without persistence %d -> %d; without the floor 2 -> 1%n",
+                    second, afterFlush, afterFlush, afterRestart);
+        }
+    }
+
+    @Test
+    void threeInstancesOnOneRedisHandOut3000DistinctSequencesForOneUser() throws Exception {
+        try (RedisProcess redis = RedisProcess.server(DIR.resolve("three"))) {
+            List<ServiceProcess> instances = new ArrayList<>();
+            List<ManagedChannel> channels = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    instances.add(ServiceProcess.startWithVector("instance-" + i, redisAt(redis, "none")));
+                    channels.add(GrpcChannels.open(instances.get(i).url()));
+                }
+                List<RegistrationSignerFutureStub> stubs = channels.stream().map(RegistrationSignerGrpc::newFutureStub).toList();
+                List<Result> results = Load.run(3000, 128, i -> stubs.get(i % 3), i -> "one-user", Duration.ofSeconds(30));
+
+                assertEquals(Map.of(Status.Code.OK, 3000), Load.codes(results));
+                Set<Long> sequences = results.stream().map(Result::sequence).collect(Collectors.toCollection(TreeSet::new));
+                assertEquals(LongStream.rangeClosed(1, 3000).boxed().collect(Collectors.toCollection(TreeSet::new)), sequences);
+                assertEquals("3000", get(redis, "one-user"));
+                System.out.printf("three instances: 3000 calls, 3000 distinct sequences (1..3000), 0 duplicates%n");
+            } finally {
+                for (ManagedChannel channel : channels) {
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+                for (ServiceProcess instance : instances) {
+                    instance.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void redisKilledUnderLoadGivesUniqueSequencesOrUnavailableAndNoHang() throws Exception {
+        try (RedisProcess redis = RedisProcess.server(DIR.resolve("killed"), "--appendonly", "yes");
+                ServiceProcess service = ServiceProcess.startWithVector("killed-redis-service", redisAt(redis, "epoch-millis"))) {
+            ManagedChannel channel = GrpcChannels.open(service.url());
+            try {
+                RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel);
+                Duration deadline = Duration.ofSeconds(3);
+                AtomicBoolean stop = new AtomicBoolean();
+                CompletableFuture<List<Result>> load = CompletableFuture.supplyAsync(() -> {
+                    List<Result> results = new ArrayList<>();
+                    for (int i = 0; !stop.get(); i += 64) {
+                        int base = i;
+                        try {
+                            results.addAll(Load.run(64, 64, n -> stub, n -> "load-user-" + ((base + n) % 20), deadline));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
+                    return results;
+                });
+                Thread.sleep(1000);
+                redis.kill();
+                Thread.sleep(1500);
+                redis.start();
+                Thread.sleep(1500);
+                stop.set(true);
+                List<Result> results = load.get(60, TimeUnit.SECONDS);
+
+                Map<Status.Code, Integer> codes = Load.codes(results);
+                assertEquals(Set.of(Status.Code.OK, Status.Code.UNAVAILABLE), codes.keySet(), codes.toString());
+                assertEquals(0, Load.duplicates(results));
+                Duration longest = results.stream().map(Result::took).max(Duration::compareTo).orElseThrow();
+                assertTrue(longest.compareTo(deadline.plusMillis(500)) < 0, "a call took " + longest);
+                System.out.printf("Redis killed under load: %d calls %s, 0 duplicates, longest call %d ms%n",
+                        results.size(), codes, longest.toMillis());
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aGracefulShutdownUnderLoadAnswersEveryCallItAccepted() throws Exception {
+        try (RedisProcess redis = RedisProcess.server(DIR.resolve("shutdown"))) {
+            Map<String, String> config = new HashMap<>(redisAt(redis, "none"));
+            config.put("quarkus.shutdown.delay", "2s");
+            config.put("quarkus.shutdown.timeout", "10s");
+            ServiceProcess service = ServiceProcess.startWithVector("shutdown-service", config);
+            int management = service.managementPort();
+            ManagedChannel channel = GrpcChannels.open(service.url());
+            try {
+                RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel);
+                AtomicBoolean stop = new AtomicBoolean();
+                CompletableFuture<List<Result>> load = CompletableFuture.supplyAsync(() -> {
+                    List<Result> results = new ArrayList<>();
+                    for (int i = 0; !stop.get(); i++) {
+                        try {
+                            results.addAll(Load.run(32, 32, n -> stub, n -> "shutdown-user-" + (n % 8), Duration.ofSeconds(20)));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
+                    return results;
+                });
+                Thread.sleep(500);
+                // Redis answers slowly from now on, so that calls are in flight when the signal comes.
+                CompletableFuture<Void> slowRedis = CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < 20; i++) {
+                        redis.command("DEBUG", "SLEEP", "0.2");
+                    }
+                });
+                Thread.sleep(300);
+                service.terminate();
+                // Readiness goes DOWN first, while calls are still served.
+                long readinessDown = awaitReadinessDown(management);
+                assertTrue(readinessDown < 1500, "readiness went DOWN after " + readinessDown + " ms");
+                assertTrue(service.awaitExit(Duration.ofSeconds(30)).isPresent(), "the service did not exit");
+                stop.set(true);
+                List<Result> results = load.get(60, TimeUnit.SECONDS);
+                slowRedis.get(30, TimeUnit.SECONDS);
+
+                Map<Status.Code, Integer> codes = Load.codes(results);
+                assertTrue(Set.of(Status.Code.OK, Status.Code.UNAVAILABLE).containsAll(codes.keySet()), codes.toString());
+                assertEquals(0, Load.duplicates(results));
+                // Every sequence Redis handed out reached its caller: no accepted call was dropped.
+                long handedOut = 0;
+                for (int user = 0; user < 8; user++) {
+                    String value = get(redis, "shutdown-user-" + user);
+                    handedOut += value == null ? 0 : Long.parseLong(value);
+                }
+                assertEquals(handedOut, codes.getOrDefault(Status.Code.OK, 0).longValue(), codes.toString());
+                System.out.printf("graceful shutdown under load: %d calls %s, %d sequences handed out and %d delivered, "
+                        + "readiness DOWN %d ms after SIGTERM%n", results.size(), codes, handedOut,
+                        codes.getOrDefault(Status.Code.OK, 0), readinessDown);
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                service.close();
+            }
+        }
+    }
+
+    @Test
+    void aDeadlineShorterThanTheRedisTimeoutEndsTheCallAtTheDeadline() throws Exception {
+        try (RedisProcess redis = RedisProcess.server(DIR.resolve("deadline"));
+                ServiceProcess service = ServiceProcess.startWithVector("deadline-service", redisAt(redis, "none"))) {
+            ManagedChannel channel = GrpcChannels.open(service.url());
+            try {
+                RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel);
+                assertTrue(Load.sign(stub, "deadline-user", Duration.ofSeconds(5)).join().ok());
+                assertEquals("+OK", redis.command("CLIENT", "PAUSE", "2500"));
+                Result result = Load.sign(stub, "deadline-user", Duration.ofMillis(300)).join();
+                assertEquals(Status.Code.DEADLINE_EXCEEDED, result.code(), result.toString());
+                assertTrue(result.took().toMillis() < 1000, "took " + result.took());
+                // The service itself ended the call at the deadline, not at its 2 s Redis timeout.
+                String metrics = RestAssured.given().baseUri("http://localhost").port(service.managementPort())
+                        .get("/q/metrics").then().statusCode(200).extract().asString();
+                assertTrue(metrics.lines().anyMatch(line -> line.startsWith("signer_credentials_total{")
+                        && line.contains("outcome=\"deadline_exceeded\"") && line.endsWith(" 1.0")), metrics);
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aFullConnectionPoolAnswersUnavailableAtOnceAndAnEarlyErrorConsumesNoSequence() throws Exception {
+        Map<String, String> config;
+        try (RedisProcess redis = RedisProcess.server(DIR.resolve("pool"))) {
+            config = new HashMap<>(redisAt(redis, "none"));
+            config.put("quarkus.redis.max-pool-size", "1");
+            config.put("quarkus.redis.max-pool-waiting", "2");
+            try (ServiceProcess service = ServiceProcess.startWithVector("small-pool-service", config)) {
+                ManagedChannel channel = GrpcChannels.open(service.url());
+                try {
+                    RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel);
+                    // Rejected before Redis: unknown application, bad user id. No key is created.
+                    StatusRuntimeException unknown = assertThrowsStatus(() -> RegistrationSignerGrpc.newBlockingStub(channel)
+                            .signRegistration(SignRegistrationRequest.newBuilder().setApplicationKey(UUID.randomUUID().toString())
+                                    .setUserId("early-user").build()));
+                    assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+                    assertEquals(Status.Code.INVALID_ARGUMENT, Load.sign(stub, "early user", Duration.ofSeconds(5)).join().code());
+                    assertEquals(1, Load.sign(stub, "early-user", Duration.ofSeconds(5)).join().sequence());
+
+                    assertEquals("+OK", redis.command("CLIENT", "PAUSE", "1500"));
+                    List<CompletableFuture<Result>> calls = new ArrayList<>();
+                    for (int i = 0; i < 10; i++) {
+                        calls.add(Load.sign(stub, "pool-user-" + i, Duration.ofSeconds(5)));
+                    }
+                    List<Result> results = calls.stream().map(CompletableFuture::join).toList();
+                    List<Result> refusedAtOnce = results.stream().filter(r -> r.code() == Status.Code.UNAVAILABLE
+                            && r.description().startsWith("too many calls are waiting") && r.took().toMillis() < 1000).toList();
+                    assertTrue(refusedAtOnce.size() >= 7, results.toString());
+                    System.out.printf("pool of 1, 2 waiting: 10 calls on a paused Redis, %d refused at once, %s%n",
+                            refusedAtOnce.size(), Load.codes(results));
+                } finally {
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    private static Map<String, String> redisAt(RedisProcess redis, String floor) {
+        return Map.of("quarkus.redis.hosts", redis.uri(), "signer.sequence.floor", floor);
+    }
+
+    private static long sign(ServiceProcess service, String userId) throws InterruptedException {
+        ManagedChannel channel = GrpcChannels.open(service.url());
+        try {
+            Result result = Load.sign(RegistrationSignerGrpc.newFutureStub(channel), userId, Duration.ofSeconds(5)).join();
+            if (!result.ok()) {
+                throw Status.fromCode(result.code()).withDescription(result.description()).asRuntimeException();
+            }
+            return result.sequence();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String get(RedisProcess redis, String userId) {
+        return io.registrationsigner.testing.RedisProbe.get(redis.port(), KEY_PREFIX + userId);
+    }
+
+    private static long awaitReadinessDown(int managementPort) {
+        long start = System.nanoTime();
+        while (TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 10) {
+            try {
+                int status = RestAssured.given().baseUri("http://localhost").port(managementPort).get("/q/health/ready").statusCode();
+                if (status == 503) {
+                    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                }
+            } catch (RuntimeException closed) {
+                throw new AssertionError("the management port closed before readiness went DOWN", closed);
+            }
+        }
+        throw new AssertionError("readiness did not go DOWN within 10 s of SIGTERM");
+    }
+
+    private static StatusRuntimeException assertThrowsStatus(Runnable call) {
+        try {
+            call.run();
+        } catch (StatusRuntimeException e) {
+            return e;
+        }
+        throw new AssertionError("expected a failure status");
+    }
+
+    /** Retries UNAVAILABLE for up to 10 s: the pool reconnects to a restarted Redis. */
+    private static final class GrpcRetry {
+        interface Call {
+            long run() throws Exception;
+        }
+
+        static long untilOk(Call call) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                try {
+                    return call.run();
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(100);
+                }
+            }
+        }
+    }
+}
