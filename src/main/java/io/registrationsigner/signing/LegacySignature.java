@@ -24,9 +24,11 @@ public final class LegacySignature {
         if (sequence < 1) {
             throw new IllegalArgumentException("sequence must be at least 1");
         }
-        String message = userId + applicationKey + sequence + applicationSecret;
-        byte[] digest = sha1().digest(message.getBytes(StandardCharsets.UTF_8));
-        return Base64.getEncoder().encodeToString(digest);
+        // The concatenation and its UTF-8 bytes are JDK intrinsics (an array copy for ASCII text).
+        byte[] message = (userId + applicationKey + sequence + applicationSecret).getBytes(StandardCharsets.UTF_8);
+        MessageDigest digest = SHA1.get();
+        digest.update(message);
+        return Base64.getEncoder().encodeToString(digest.digest());
     }
 
     /** Checks a (signature, sequence) pair, in constant time. */
@@ -43,12 +45,14 @@ public final class LegacySignature {
         return Verification.passed();
     }
 
-    private static MessageDigest sha1() {
+    // One digest per thread (a few event loop threads), not a provider lookup per signature.
+    // MessageDigest is not thread-safe; a ThreadLocal is.
+    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-1");
         } catch (NoSuchAlgorithmException e) {
             // Every Java platform must ship SHA-1 (Java SE spec, MessageDigest).
             throw new IllegalStateException("SHA-1 is not available", e);
         }
-    }
+    });
 }

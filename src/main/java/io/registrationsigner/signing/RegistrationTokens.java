@@ -77,27 +77,109 @@ public final class RegistrationTokens {
         }
     }
 
+    /**
+     * Signs a token. Written by hand, not through a JOSE library: the header of a day and its
+     * derived key are computed once, the claims are a fixed, sorted set, and the HMAC is reused per
+     * thread; a test checks the bytes against jose4j's serialization and Sinch's reference token.
+     */
     public static IssuedToken issue(String applicationSecret, Claims claims) {
-        LocalDate date = utcDate(claims.issuedAt());
-        Map<String, Object> payload = new TreeMap<>();
-        payload.put("iss", issuer(claims.applicationKey()));
-        payload.put("sub", subject(claims.applicationKey(), claims.userId()));
-        payload.put("iat", claims.issuedAt().getEpochSecond());
-        payload.put("exp", claims.expiresAt().getEpochSecond());
-        payload.put("nonce", claims.nonce());
-        claims.instanceExpiresAt().ifPresent(at -> payload.put(INSTANCE_EXPIRY_CLAIM, at.getEpochSecond()));
+        Day day = day(utcDate(claims.issuedAt()));
+        StringBuilder payload = new StringBuilder(256)
+                .append("{\"exp\":").append(claims.expiresAt().getEpochSecond())
+                .append(",\"iat\":").append(claims.issuedAt().getEpochSecond())
+                .append(",\"iss\":");
+        appendJsonString(payload, issuer(claims.applicationKey()));
+        payload.append(",\"nonce\":");
+        appendJsonString(payload, claims.nonce());
+        claims.instanceExpiresAt().ifPresent(at -> payload.append(",\"").append(INSTANCE_EXPIRY_CLAIM).append("\":")
+                .append(at.getEpochSecond()));
+        payload.append(",\"sub\":");
+        appendJsonString(payload, subject(claims.applicationKey(), claims.userId()));
+        payload.append('}');
 
-        JsonWebSignature jws = new JsonWebSignature();
-        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.HMAC_SHA256);
-        jws.setKeyIdHeaderValue(keyId(date));
-        jws.setPayload(JsonUtil.toJson(payload));
-        jws.setKey(new HmacKey(signingKey(applicationSecret, date)));
+        String signingInput = day.encodedHeader() + '.'
+                + BASE64URL.encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
+        Mac mac = HMAC_SHA256.get();
         try {
-            return new IssuedToken(jws.getCompactSerialization(), keyId(date),
-                    Instant.ofEpochSecond(claims.expiresAt().getEpochSecond()));
-        } catch (JoseException e) {
-            throw new IllegalStateException("Could not sign a registration token", e);
+            mac.init(signingKeys.computeIfAbsent(new DayKey(applicationSecret, day.date()), RegistrationTokens::derive));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 refused its key", e);
         }
+        byte[] signature = mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
+        return new IssuedToken(signingInput + '.' + BASE64URL.encodeToString(signature), day.keyId(),
+                Instant.ofEpochSecond(claims.expiresAt().getEpochSecond()));
+    }
+
+    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
+    private static final ThreadLocal<Mac> HMAC_SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    });
+
+    /** A day's key id and encoded header, shared by all tokens of that day. */
+    private record Day(LocalDate date, String keyId, String encodedHeader) {
+    }
+
+    private static volatile Day currentDay = new Day(LocalDate.EPOCH, keyId(LocalDate.EPOCH), header(LocalDate.EPOCH));
+
+    private static Day day(LocalDate date) {
+        Day day = currentDay;
+        if (!day.date().equals(date)) {
+            day = new Day(date, keyId(date), header(date));
+            currentDay = day;
+        }
+        return day;
+    }
+
+    private static String header(LocalDate date) {
+        return BASE64URL.encodeToString(("{\"alg\":\"HS256\",\"kid\":\"" + keyId(date) + "\"}")
+                .getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Derived keys by (secret, day): a few entries per application; dropped wholesale when it grows. */
+    private record DayKey(String secret, LocalDate date) {
+        @Override
+        public String toString() {
+            return "DayKey[" + date + "]";
+        }
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<DayKey, SecretKeySpec> signingKeys =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static SecretKeySpec derive(DayKey key) {
+        if (signingKeys.size() > 256) {
+            signingKeys.clear();
+        }
+        return new SecretKeySpec(signingKey(key.secret(), key.date()), "HmacSHA256");
+    }
+
+    /** A JSON string as jose4j's serializer writes it (the reference token was made that way). */
+    private static void appendJsonString(StringBuilder json, String value) {
+        json.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                case '\b' -> json.append("\\b");
+                case '\f' -> json.append("\\f");
+                case '\n' -> json.append("\\n");
+                case '\r' -> json.append("\\r");
+                case '\t' -> json.append("\\t");
+                default -> {
+                    if (c <= 0x1F || (c >= 0x7F && c <= 0x9F) || (c >= 0x2000 && c <= 0x20FF)) {
+                        json.append(String.format("\\u%04X", (int) c));
+                    } else {
+                        json.append(c);
+                    }
+                }
+            }
+        }
+        json.append('"');
     }
 
     /**

@@ -64,6 +64,28 @@ class LegacySignatureTest {
     }
 
     @Test
+    void theReusedDigestAndBufferGiveThePlainFormulaForAnyInput() {
+        java.util.Random random = new java.util.Random(20261129);
+        String[] alphabets = { "abcXYZ019-_=", "äöü€😀/+", "\u0000\u007f\u0080" };
+        for (int i = 0; i < 2_000; i++) {
+            String user = randomText(random, alphabets[i % 3], 1 + random.nextInt(i % 50 == 0 ? 1_000 : 40));
+            String secret = randomText(random, alphabets[(i / 3) % 3], 1 + random.nextInt(30));
+            long sequence = i % 7 == 0 ? Long.MAX_VALUE - i : 1 + random.nextInt(Integer.MAX_VALUE);
+            assertEquals(Signatures.expected(user, KEY, sequence, secret), LegacySignature.sign(user, KEY, sequence, secret),
+                    user + " " + sequence);
+        }
+    }
+
+    private static String randomText(java.util.Random random, String alphabet, int length) {
+        int[] codePoints = alphabet.codePoints().toArray();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < length; i++) {
+            text.appendCodePoint(codePoints[random.nextInt(codePoints.length)]);
+        }
+        return text.toString();
+    }
+
+    @Test
     void sequencesStartAtOne() {
         assertThrows(IllegalArgumentException.class, () -> LegacySignature.sign("alice", KEY, 0, SECRET));
         assertThrows(IllegalArgumentException.class, () -> LegacySignature.sign("alice", KEY, -1, SECRET));

@@ -54,6 +54,44 @@ class RegistrationTokensTest {
         assertTrue(Tokens.independentlyVerified(issued.token(), SECRET), "HMAC recomputed over header.payload");
     }
 
+    /** The hand-written serialization against jose4j's, byte for byte, over varied claims and days. */
+    @Test
+    void issuesExactlyWhatJose4jWouldSerialize() throws Exception {
+        java.util.Random random = new java.util.Random(20261129);
+        String[] secrets = { "oYdgGRXoxEuJhGDY2KQ/HQ==", "AAECAwQFBgcICQoLDA0ODw==", "c2VjcmV0LW9mLWFub3RoZXItYXBw" };
+        String tricky = "aZ09-_=\"\\/\b\f\n\r\t\u0001\u007f\u0085\u2028é€😀";
+        for (int i = 0; i < 500; i++) {
+            StringBuilder user = new StringBuilder();
+            for (int j = 0, n = 1 + random.nextInt(30); j < n; j++) {
+                user.appendCodePoint(tricky.codePoints().toArray()[random.nextInt((int) tricky.codePoints().count())]);
+            }
+            Instant issuedAt = Instant.ofEpochSecond(1_700_000_000L + random.nextInt(400_000_000));
+            RegistrationTokens.Claims claims = new RegistrationTokens.Claims(java.util.UUID.randomUUID().toString(),
+                    user.toString(), issuedAt, issuedAt.plusSeconds(60 + random.nextInt(86_400)),
+                    java.util.UUID.randomUUID().toString(),
+                    i % 2 == 0 ? Optional.empty() : Optional.of(issuedAt.plus(Duration.ofDays(2 + random.nextInt(300)))));
+            String secret = secrets[i % secrets.length];
+            assertEquals(jose4j(secret, claims), RegistrationTokens.issue(secret, claims).token(), claims.toString());
+        }
+    }
+
+    private static String jose4j(String secret, RegistrationTokens.Claims claims) throws Exception {
+        LocalDate date = LocalDate.ofInstant(claims.issuedAt(), java.time.ZoneOffset.UTC);
+        java.util.Map<String, Object> payload = new java.util.TreeMap<>();
+        payload.put("iss", RegistrationTokens.issuer(claims.applicationKey()));
+        payload.put("sub", RegistrationTokens.subject(claims.applicationKey(), claims.userId()));
+        payload.put("iat", claims.issuedAt().getEpochSecond());
+        payload.put("exp", claims.expiresAt().getEpochSecond());
+        payload.put("nonce", claims.nonce());
+        claims.instanceExpiresAt().ifPresent(at -> payload.put(RegistrationTokens.INSTANCE_EXPIRY_CLAIM, at.getEpochSecond()));
+        org.jose4j.jws.JsonWebSignature jws = new org.jose4j.jws.JsonWebSignature();
+        jws.setAlgorithmHeaderValue(org.jose4j.jws.AlgorithmIdentifiers.HMAC_SHA256);
+        jws.setKeyIdHeaderValue(RegistrationTokens.keyId(date));
+        jws.setPayload(org.jose4j.json.JsonUtil.toJson(payload));
+        jws.setKey(new org.jose4j.keys.HmacKey(RegistrationTokens.signingKey(secret, date)));
+        return jws.getCompactSerialization();
+    }
+
     @Test
     void theKeyIdFollowsTheUtcDateAcrossMidnightWhateverTheDefaultTimeZone() {
         TimeZone defaultZone = TimeZone.getDefault();

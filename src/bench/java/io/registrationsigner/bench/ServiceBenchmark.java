@@ -1,0 +1,217 @@
+package io.registrationsigner.bench;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.NettyChannelBuilder;
+import io.registrationsigner.api.v1.RegistrationSignerGrpc;
+import io.registrationsigner.api.v1.RegistrationSignerGrpc.RegistrationSignerFutureStub;
+import io.registrationsigner.testing.Load;
+import io.registrationsigner.testing.Load.Result;
+import io.registrationsigner.testing.RedisProbe;
+import io.registrationsigner.testing.RedisProcess;
+import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.TestCaller;
+
+/**
+ * The service benchmark: a Redis of its own, the packaged service (target/quarkus-app, default
+ * settings, a caller with a bearer token as in production), SignRegistration with 128 calls in
+ * flight on one HTTP/2 connection, then redis-benchmark -t incr -c 128 against the same Redis.
+ * Prints throughput, latency percentiles, the ratio to Redis, CPU per 1,000 calls, peak RSS and
+ * the time from process start to the first answered call; fails unless every call succeeded and
+ * the Redis counters moved by exactly the number of calls.
+ */
+public final class ServiceBenchmark {
+
+    private static final int USERS = 1000;
+    private static final Path DIR = Path.of("target", "benchmark");
+
+    public static void main(String[] args) throws Exception {
+        int calls = Integer.getInteger("bench.calls", 200_000);
+        int inFlight = Integer.getInteger("bench.in-flight", 128);
+        int warmup = Integer.getInteger("bench.warmup", Math.min(calls, 100_000));
+        Files.createDirectories(DIR);
+        try (RedisProcess redis = RedisProcess.server(DIR.resolve("redis"))) {
+            Process service = null;
+            ManagedChannel channel = null;
+            try {
+                int port = freePort();
+                long processStart = System.nanoTime();
+                service = startService(port, redis);
+                // Callbacks on the transport's own thread: the load generator shares the machine's cores.
+                channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
+                RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel)
+                        .withInterceptors(TestCaller.BACKEND.credentials());
+                long firstAnswer = firstAnsweredCall(stub, service, processStart);
+
+                check(Load.run(warmup, inFlight, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30)), warmup, "warm-up");
+                long countersBefore = counters(redis);
+                long cpuBefore = cpuTicks(service.pid());
+                long ownCpuBefore = cpuTicks(ProcessHandle.current().pid());
+                long start = System.nanoTime();
+                List<Result> results = Load.run(calls, inFlight, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30));
+                long elapsed = System.nanoTime() - start;
+                long cpu = cpuTicks(service.pid()) - cpuBefore;
+                long ownCpu = cpuTicks(ProcessHandle.current().pid()) - ownCpuBefore;
+                long peakRss = peakRssKiB(service.pid());
+                check(results, calls, "measured run");
+                long moved = counters(redis) - countersBefore;
+                if (moved != calls) {
+                    throw new AssertionError("the Redis counters moved by " + moved + ", not by the " + calls + " calls");
+                }
+
+                double callsPerSecond = calls / (elapsed / 1e9);
+                long[] latencies = results.stream().mapToLong(r -> r.endNanos() - r.startNanos()).sorted().toArray();
+                Double redisPerSecond = redisBenchmark(redis.port(), calls);
+
+                System.out.println();
+                System.out.println("registration-signer benchmark: " + calls + " SignRegistration calls, " + inFlight
+                        + " in flight, one HTTP/2 connection, " + USERS + " users; " + Runtime.getRuntime().availableProcessors()
+                        + " cores, Java " + System.getProperty("java.version"));
+                System.out.printf("  calls per second          %,.0f%n", callsPerSecond);
+                System.out.printf("  latency p50 / p99 / p99.9 %.2f / %.2f / %.2f ms%n", percentile(latencies, 50),
+                        percentile(latencies, 99), percentile(latencies, 99.9));
+                if (redisPerSecond != null) {
+                    System.out.printf("  redis-benchmark INCR -c %d %,.0f requests per second%n", inFlight, redisPerSecond);
+                    System.out.printf("  ratio service / Redis     %.2f%n", callsPerSecond / redisPerSecond);
+                } else {
+                    System.out.println("  redis-benchmark           not found on the PATH (Debian: apt-get install redis-tools): no ratio");
+                }
+                System.out.printf("  CPU per 1,000 calls       %.3f s (service process, user + system)%n",
+                        cpu / 100.0 / (calls / 1000.0));
+ System.out.printf("  load generator CPU        %.3f s per 1,000 calls (this JVM, on the same cores)%n",
+                        ownCpu / 100.0 / (calls / 1000.0));
+                System.out.printf("  peak RSS                  %d MiB%n", peakRss / 1024);
+                System.out.printf("  start to first answer     %d ms%n", TimeUnit.NANOSECONDS.toMillis(firstAnswer));
+                System.out.printf("  checked                   %d of %d calls OK with valid signatures; Redis counters moved by %d%n",
+                        results.size(), calls, moved);
+            } finally {
+                if (channel != null) {
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+                if (service != null) {
+                    service.destroy();
+                    service.waitFor(20, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    private static String user(int i) {
+        return "bench-user-" + (i % USERS);
+    }
+
+    private static Process startService(int port, RedisProcess redis) throws IOException {
+        Properties config = new Properties();
+        TestApplication.VECTOR.putInto(config);
+        TestCaller.BACKEND.putInto(config);
+        Path file = DIR.resolve("service.properties");
+        try (Writer out = Files.newBufferedWriter(file)) {
+            config.store(out, "benchmark");
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + freePort(),
+                "-Dquarkus.redis.hosts=" + redis.uri(), "-Dquarkus.shutdown.delay=0s",
+                "-Dquarkus.config.locations=" + file.toAbsolutePath().toUri()));
+        String jvmOptions = System.getProperty("bench.jvm-options", "");
+        if (!jvmOptions.isBlank()) {
+            command.addAll(1, Arrays.asList(jvmOptions.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(DIR.resolve("service.log").toFile()).start();
+    }
+
+    /** Calls until one succeeds: the time from starting the process to an answered call. */
+    private static long firstAnsweredCall(RegistrationSignerFutureStub stub, Process service, long processStart)
+            throws InterruptedException {
+        long giveUp = processStart + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < giveUp) {
+            if (!service.isAlive()) {
+                throw new IllegalStateException("the service exited; see " + DIR.resolve("service.log"));
+            }
+            Result result = Load.sign(stub, "first-call", Duration.ofMillis(500)).join();
+            if (result.ok()) {
+                return result.endNanos() - processStart;
+            }
+            Thread.sleep(5);
+        }
+        throw new IllegalStateException("no answer within 60 s; see " + DIR.resolve("service.log"));
+    }
+
+    private static void check(List<Result> results, int calls, String what) {
+        Map<Status.Code, Integer> codes = Load.codes(results);
+        if (results.size() != calls || !codes.equals(Map.of(Status.Code.OK, calls)) || Load.duplicates(results) != 0) {
+            throw new AssertionError(what + ": " + codes + ", " + Load.duplicates(results) + " duplicates");
+        }
+    }
+
+    private static long counters(RedisProcess redis) {
+        long sum = 0;
+        for (int i = 0; i < USERS; i++) {
+            String value = RedisProbe.get(redis.port(), "signer:seq:" + TestApplication.VECTOR.key() + ":" + user(i));
+            sum += value == null ? 0 : Long.parseLong(value);
+        }
+        return sum;
+    }
+
+    /** redis-benchmark -t incr -c 128 against the same Redis, or null when it is not installed. */
+    private static Double redisBenchmark(int port, int requests) throws IOException, InterruptedException {
+        List<String> command = List.of("redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(port), "-t", "incr",
+                "-c", Integer.getInteger("bench.in-flight", 128).toString(), "-n", Integer.toString(requests), "-q");
+        Process process;
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException notInstalled) {
+            return null;
+        }
+        String output = new String(process.getInputStream().readAllBytes());
+        process.waitFor();
+        Matcher rate = Pattern.compile("INCR: ([0-9.]+) requests per second").matcher(output);
+        if (!rate.find()) {
+            throw new IllegalStateException("unexpected redis-benchmark output: " + output);
+        }
+        return Double.parseDouble(rate.group(1));
+    }
+
+    private static double percentile(long[] sorted, double percent) {
+        int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+
+    /** utime + stime of a process, in clock ticks (1/100 s on Linux). */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static long peakRssKiB(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new IllegalStateException("no VmHWM in /proc/" + pid + "/status");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
