@@ -1,8 +1,5 @@
 package io.registrationsigner.audit;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -22,10 +19,17 @@ public class AuditLog {
 
     private static final Logger LOG = Logger.getLogger("signer.audit");
 
-    private final boolean enabled;
+    private static final String[] FIELDS = { "caller", "application", "user", "scheme", "credential", "outcome" };
 
-    AuditLog(@ConfigProperty(name = "signer.audit.enabled", defaultValue = "true") boolean enabled) {
+    private final boolean enabled;
+    private final boolean mdc;
+
+    AuditLog(@ConfigProperty(name = "signer.audit.enabled", defaultValue = "true") boolean enabled,
+            @ConfigProperty(name = "quarkus.log.console.json.enabled", defaultValue = "false") boolean jsonConsole,
+            @ConfigProperty(name = "quarkus.log.file.json.enabled", defaultValue = "false") boolean jsonFile) {
         this.enabled = enabled;
+        // The fields as MDC only where a JSON format shows them: the text line already has them all.
+        this.mdc = jsonConsole || jsonFile;
     }
 
     /**
@@ -36,23 +40,27 @@ public class AuditLog {
         if (!enabled) {
             return;
         }
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("caller", caller);
-        fields.put("application", application);
-        // A user id that breaks Sinch's rule is caller input of any length and content: not logged.
-        fields.put("user", UserIds.problem(userId).isEmpty() ? userId : "(invalid)");
-        fields.put("scheme", scheme);
-        fields.put("credential", credentialId == null ? "-" : credentialId);
-        fields.put("outcome", outcome);
-        StringBuilder line = new StringBuilder("credential");
-        fields.forEach((name, value) -> {
-            MDC.put(name, value);
-            line.append(' ').append(name).append('=').append(value);
-        });
+        String[] values = { caller, application,
+                // A user id that breaks Sinch's rule is caller input of any length and content: not logged.
+                UserIds.problem(userId).isEmpty() ? userId : "(invalid)",
+                scheme, credentialId == null ? "-" : credentialId, outcome };
+        StringBuilder line = new StringBuilder(160).append("credential");
+        for (int i = 0; i < FIELDS.length; i++) {
+            line.append(' ').append(FIELDS[i]).append('=').append(values[i]);
+        }
+        if (!mdc) {
+            LOG.info(line);
+            return;
+        }
+        for (int i = 0; i < FIELDS.length; i++) {
+            MDC.put(FIELDS[i], values[i]);
+        }
         try {
             LOG.info(line);
         } finally {
-            fields.keySet().forEach(MDC::remove);
+            for (String field : FIELDS) {
+                MDC.remove(field);
+            }
         }
     }
 }

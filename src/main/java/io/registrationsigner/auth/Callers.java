@@ -141,10 +141,15 @@ public class Callers {
     }
 
     static byte[] sha256(byte[] bytes) {
+        return SHA256.get().digest(bytes);
+    }
+
+    // Every call hashes its bearer token: one digest per thread, not a provider lookup per call.
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available", e);
         }
-    }
+    });
 }

@@ -56,9 +56,12 @@ public class RegistrationSignerService implements RegistrationSigner {
     private final Clock clock;
     private final CredentialMetrics metrics;
     private final AuditLog audit;
+    private final InFlightCalls inFlight;
 
     RegistrationSignerService(Applications applications, AuthInterceptor auth, SequenceStore sequences,
-            RateLimiter rateLimiter, TokenPolicy tokenPolicy, Clock clock, CredentialMetrics metrics, AuditLog audit) {
+            RateLimiter rateLimiter, TokenPolicy tokenPolicy, Clock clock, CredentialMetrics metrics, AuditLog audit,
+            InFlightCalls inFlight) {
+        this.inFlight = inFlight;
         this.audit = audit;
         this.rateLimiter = rateLimiter;
         this.applications = applications;
@@ -162,6 +165,11 @@ public class RegistrationSignerService implements RegistrationSigner {
      * {@code outcome}, and every failure reaches the caller as an explicit status.
      */
     private <T> Uni<T> forUser(String applicationKey, String userId, Outcome<T> outcome, Call<T> call) {
+        // Built here, in the call's gRPC context; nothing reaches Redis before the tracked subscription.
+        return inFlight.track(answer(applicationKey, userId, outcome, call));
+    }
+
+    private <T> Uni<T> answer(String applicationKey, String userId, Outcome<T> outcome, Call<T> call) {
         CallerContext caller = CallerContext.current();
         Application application;
         try {

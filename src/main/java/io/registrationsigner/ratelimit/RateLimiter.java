@@ -6,10 +6,13 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.registrationsigner.sequence.RedisPipeline;
 import io.registrationsigner.sequence.RedisUnavailableException;
 import io.registrationsigner.sequence.SequenceConfig;
+import io.smallrye.mutiny.CompositeException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 
 /**
  * Fixed-window budgets counted in Redis, so that every replica spends the same budget. Each
@@ -27,12 +30,12 @@ public class RateLimiter {
             if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
             return {n, ttl}""";
 
-    private final ReactiveRedisDataSource redis;
+    private final RedisPipeline redis;
     private final RateLimitConfig config;
     private final Duration timeout;
     private final boolean enabled;
 
-    RateLimiter(ReactiveRedisDataSource redis, RateLimitConfig config, SequenceConfig sequenceConfig) {
+    RateLimiter(RedisPipeline redis, RateLimitConfig config, SequenceConfig sequenceConfig) {
         this.redis = redis;
         this.config = config;
         this.timeout = sequenceConfig.timeout();
@@ -50,12 +53,21 @@ public class RateLimiter {
                 "this user of this application")));
         config.perCaller().limit().ifPresent(limit -> checks.add(spend(
                 config.keyPrefix() + "caller:" + callerName, limit, config.perCaller().window(), "this caller")));
-        return Uni.join().all(checks).andFailFast().replaceWithVoid();
+        // Every budget is spent, even when another one already refuses: a rejected call counts too.
+        return Uni.join().all(checks).andCollectFailures().replaceWithVoid()
+                .onFailure(CompositeException.class).transform(RateLimiter::mostTelling);
+    }
+
+    /** A spent budget rather than a Redis failure, when both happened: it tells the caller when to retry. */
+    private static Throwable mostTelling(Throwable failure) {
+        List<Throwable> causes = ((CompositeException) failure).getCauses();
+        return causes.stream().filter(RateLimitedException.class::isInstance).findFirst().orElse(causes.get(0));
     }
 
     private Uni<Void> spend(String key, int limit, Duration window, String whose) {
         return RedisUnavailableException.bounded(
-                redis.execute("EVAL", COUNT, "1", key, Long.toString(window.toMillis())), timeout, "the rate limit store")
+                redis.send(Request.cmd(Command.EVAL).arg(COUNT).arg(1).arg(key).arg(window.toMillis())), timeout,
+                "the rate limit store")
                 .map(response -> {
                     long count = response.get(0).toLong();
                     Duration retryAfter = Duration.ofMillis(response.get(1).toLong());

@@ -22,6 +22,7 @@ public class RedisUnavailableException extends RuntimeException {
     public static <T> Uni<T> bounded(Uni<T> call, Duration timeout, String store) {
         return call
                 .onFailure().transform(cause -> new RedisUnavailableException(cause instanceof ConnectionPoolTooBusyException
+                        || RedisPipeline.QUEUE_FULL.equals(cause.getMessage())
                         ? "too many calls are waiting for a connection to " + store + "; retry later"
                         : store + " is unavailable; retry later", cause))
                 .ifNoItem().after(timeout).failWith(() -> new RedisUnavailableException(

@@ -16,6 +16,13 @@ public interface SequenceConfig {
     @WithDefault("2s")
     Duration timeout();
 
+    /**
+     * Long-lived Redis connections that carry the sequence commands, pipelined (see RedisPipeline).
+     * Each holds at most quarkus.redis.max-waiting-handlers unanswered commands.
+     */
+    @WithDefault("2")
+    int connections();
+
     /** The lowest value a sequence may take: {@code none} or {@code epoch-millis}. */
     @WithDefault("none")
     Floor floor();

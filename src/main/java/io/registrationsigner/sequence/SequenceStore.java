@@ -2,9 +2,10 @@ package io.registrationsigner.sequence;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
-import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * Per-(application, user) registration sequences in Redis. {@code INCR} is atomic on the Redis
@@ -30,24 +31,22 @@ public class SequenceStore {
             end
             return n""";
 
-    private final ReactiveRedisDataSource redis;
-    private final ReactiveValueCommands<String, Long> counters;
+    private final RedisPipeline redis;
     private final SequenceConfig config;
 
-    SequenceStore(ReactiveRedisDataSource redis, SequenceConfig config) {
+    SequenceStore(RedisPipeline redis, SequenceConfig config) {
         this.redis = redis;
-        this.counters = redis.value(Long.class);
         this.config = config;
     }
 
     /** The next sequence of the pair. Fails with {@link RedisUnavailableException}. */
     public Uni<Long> next(String applicationKey, String userId) {
         String key = key(applicationKey, userId);
-        Uni<Long> next = switch (config.floor()) {
-            case NONE -> counters.incr(key);
-            case EPOCH_MILLIS -> redis.execute("EVAL", INCR_WITH_EPOCH_MILLIS_FLOOR, "1", key)
-                    .map(response -> response.toLong());
+        Request request = switch (config.floor()) {
+            case NONE -> Request.cmd(Command.INCR).arg(key);
+            case EPOCH_MILLIS -> Request.cmd(Command.EVAL).arg(INCR_WITH_EPOCH_MILLIS_FLOOR).arg(1).arg(key);
         };
+        Uni<Long> next = redis.send(request).map(Response::toLong);
         return RedisUnavailableException.bounded(next, config.timeout(), "the sequence store");
     }
 

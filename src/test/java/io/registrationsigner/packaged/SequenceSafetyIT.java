@@ -196,9 +196,11 @@ class SequenceSafetyIT {
                     handedOut += value == null ? 0 : Long.parseLong(value);
                 }
                 assertEquals(handedOut, codes.getOrDefault(Status.Code.OK, 0).longValue(), codes.toString());
+                String drained = java.nio.file.Files.readString(service.log()).lines()
+                        .filter(line -> line.contains("Shutting down: the")).findFirst().orElse("(no drain line)");
                 System.out.printf("graceful shutdown under load: %d calls %s, %d sequences handed out and %d delivered, "
-                        + "readiness DOWN %d ms after SIGTERM%n", results.size(), codes, handedOut,
-                        codes.getOrDefault(Status.Code.OK, 0), readinessDown);
+                        + "readiness DOWN %d ms after SIGTERM; %s%n", results.size(), codes, handedOut,
+                        codes.getOrDefault(Status.Code.OK, 0), readinessDown, drained.replaceAll(".*\\) ", ""));
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 service.close();
@@ -230,13 +232,14 @@ class SequenceSafetyIT {
     }
 
     @Test
-    void aFullConnectionPoolAnswersUnavailableAtOnceAndAnEarlyErrorConsumesNoSequence() throws Exception {
+    void aFullQueueToRedisAnswersUnavailableAtOnceAndAnEarlyErrorConsumesNoSequence() throws Exception {
         Map<String, String> config;
         try (RedisProcess redis = RedisProcess.server(DIR.resolve("pool"))) {
             config = new HashMap<>(redisAt(redis, "none"));
-            config.put("quarkus.redis.max-pool-size", "1");
-            config.put("quarkus.redis.max-pool-waiting", "2");
-            try (ServiceProcess service = ServiceProcess.startWithVector("small-pool-service", config)) {
+            // One pipelined connection that holds at most two unanswered commands.
+            config.put("signer.sequence.connections", "1");
+            config.put("quarkus.redis.max-waiting-handlers", "2");
+            try (ServiceProcess service = ServiceProcess.startWithVector("small-queue-service", config)) {
                 ManagedChannel channel = GrpcChannels.open(service.url());
                 try {
                     RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel);
@@ -257,7 +260,7 @@ class SequenceSafetyIT {
                     List<Result> refusedAtOnce = results.stream().filter(r -> r.code() == Status.Code.UNAVAILABLE
                             && r.description().startsWith("too many calls are waiting") && r.took().toMillis() < 1000).toList();
                     assertTrue(refusedAtOnce.size() >= 7, results.toString());
-                    System.out.printf("pool of 1, 2 waiting: 10 calls on a paused Redis, %d refused at once, %s%n",
+                    System.out.printf("one connection, 2 unanswered commands at most: 10 calls on a paused Redis, %d refused at once, %s%n",
                             refusedAtOnce.size(), Load.codes(results));
                 } finally {
                     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
