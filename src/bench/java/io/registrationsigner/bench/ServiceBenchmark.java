@@ -51,8 +51,9 @@ public final class ServiceBenchmark {
             ManagedChannel channel = null;
             try {
                 int port = freePort();
+                int managementPort = freePort();
                 long processStart = System.nanoTime();
-                service = startService(port, redis);
+                service = startService(port, managementPort, redis);
                 // Callbacks on the transport's own thread: the load generator shares the machine's cores.
                 channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
                 RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel)
@@ -60,29 +61,41 @@ public final class ServiceBenchmark {
                 long firstAnswer = firstAnsweredCall(stub, service, processStart);
 
                 check(Load.run(warmup, inFlight, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30)), warmup, "warm-up");
-                long countersBefore = counters(redis);
+                boolean h2load = useH2load();
+                long countersBefore = h2load ? counter(redis, H2LOAD_USER) : counters(redis);
+                long okBefore = okCalls(managementPort);
                 long cpuBefore = cpuTicks(service.pid());
                 long ownCpuBefore = cpuTicks(ProcessHandle.current().pid());
                 long start = System.nanoTime();
-                List<Result> results = Load.run(calls, inFlight, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30));
+                long[] latencies;
+                if (h2load) {
+                    latencies = h2load(port, calls, inFlight);
+                } else {
+                    List<Result> results = Load.run(calls, inFlight, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30));
+                    check(results, calls, "measured run");
+                    latencies = results.stream().mapToLong(r -> r.endNanos() - r.startNanos()).toArray();
+                }
                 long elapsed = System.nanoTime() - start;
                 long cpu = cpuTicks(service.pid()) - cpuBefore;
                 long ownCpu = cpuTicks(ProcessHandle.current().pid()) - ownCpuBefore;
                 long peakRss = peakRssKiB(service.pid());
-                check(results, calls, "measured run");
-                long moved = counters(redis) - countersBefore;
-                if (moved != calls) {
-                    throw new AssertionError("the Redis counters moved by " + moved + ", not by the " + calls + " calls");
+                long moved = (h2load ? counter(redis, H2LOAD_USER) : counters(redis)) - countersBefore;
+                long ok = okCalls(managementPort) - okBefore;
+                if (moved != calls || ok != calls) {
+                    throw new AssertionError("the Redis counters moved by " + moved + " and the service answered " + ok
+                            + " calls OK, not " + calls);
                 }
+                Arrays.sort(latencies);
 
                 double callsPerSecond = calls / (elapsed / 1e9);
-                long[] latencies = results.stream().mapToLong(r -> r.endNanos() - r.startNanos()).sorted().toArray();
                 Double redisPerSecond = redisBenchmark(redis.port(), calls);
 
                 System.out.println();
                 System.out.println("registration-signer benchmark: " + calls + " SignRegistration calls, " + inFlight
-                        + " in flight, one HTTP/2 connection, " + USERS + " users; " + Runtime.getRuntime().availableProcessors()
-                        + " cores, Java " + System.getProperty("java.version"));
+                        + " in flight on one HTTP/2 connection, load from " + (h2load ? "h2load (one user)" : "the Java generator ("
+                        + USERS + " users)") + "; " + Runtime.getRuntime().availableProcessors() + " cores, Java "
+                        + System.getProperty("java.version") + ", service JVM options: "
+                        + System.getProperty("bench.jvm-options", "").trim().replaceAll("^$", "(none)"));
                 System.out.printf("  calls per second          %,.0f%n", callsPerSecond);
                 System.out.printf("  latency p50 / p99 / p99.9 %.2f / %.2f / %.2f ms%n", percentile(latencies, 50),
                         percentile(latencies, 99), percentile(latencies, 99.9));
@@ -94,12 +107,14 @@ public final class ServiceBenchmark {
                 }
                 System.out.printf("  CPU per 1,000 calls       %.3f s (service process, user + system)%n",
                         cpu / 100.0 / (calls / 1000.0));
- System.out.printf("  load generator CPU        %.3f s per 1,000 calls (this JVM, on the same cores)%n",
-                        ownCpu / 100.0 / (calls / 1000.0));
+                if (!h2load) {
+                    System.out.printf("  load generator CPU        %.3f s per 1,000 calls (this JVM, on the same cores)%n",
+                            ownCpu / 100.0 / (calls / 1000.0));
+                }
                 System.out.printf("  peak RSS                  %d MiB%n", peakRss / 1024);
                 System.out.printf("  start to first answer     %d ms%n", TimeUnit.NANOSECONDS.toMillis(firstAnswer));
-                System.out.printf("  checked                   %d of %d calls OK with valid signatures; Redis counters moved by %d%n",
-                        results.size(), calls, moved);
+                System.out.printf("  checked                   %d of %d calls OK (the service's signer_credentials_total); Redis "
+                        + "counters moved by %d; %d warm-up calls had valid signatures%n", ok, calls, moved, warmup);
             } finally {
                 if (channel != null) {
                     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -112,11 +127,63 @@ public final class ServiceBenchmark {
         }
     }
 
+    private static final String H2LOAD_USER = "h2load-user";
+
+    /** h2load (Debian's nghttp2-client) when on the PATH, unless -Dbench.generator=java: a load that costs little CPU. */
+    private static boolean useH2load() {
+        String generator = System.getProperty("bench.generator", "");
+        if (generator.equals("java")) {
+            return false;
+        }
+        boolean found = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "h2load")));
+        if (!found && generator.equals("h2load")) {
+            throw new IllegalStateException("h2load is not on the PATH (Debian: apt-get install nghttp2-client)");
+        }
+        return found;
+    }
+
+    /** One prepared gRPC frame sent {@code calls} times, {@code inFlight} streams on one connection; latencies in ns. */
+    private static long[] h2load(int port, int calls, int inFlight) throws IOException, InterruptedException {
+        byte[] message = io.registrationsigner.api.v1.SignRegistrationRequest.newBuilder()
+                .setApplicationKey(TestApplication.VECTOR.key()).setUserId(H2LOAD_USER).build().toByteArray();
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message);
+        Path frameFile = Files.write(DIR.resolve("sign-registration.grpc"), frame.array());
+        Path log = DIR.resolve("h2load.log");
+        Process h2load = new ProcessBuilder("h2load", "-n", Integer.toString(calls), "-c", "1", "-m", Integer.toString(inFlight),
+                "-d", frameFile.toString(), "-H", "content-type: application/grpc", "-H", "te: trailers",
+                "-H", "authorization: Bearer " + TestCaller.BACKEND.token(), "--log-file", log.toString(),
+                "http://127.0.0.1:" + port + "/signer.v1.RegistrationSigner/SignRegistration")
+                .redirectErrorStream(true).start();
+        String output = new String(h2load.getInputStream().readAllBytes());
+        if (h2load.waitFor() != 0 || !output.contains(calls + " succeeded, 0 failed, 0 errored")) {
+            throw new AssertionError("h2load: " + output);
+        }
+        return Files.readAllLines(log).stream().mapToLong(line -> Long.parseLong(line.split("\t")[2]) * 1000).toArray();
+    }
+
+    /** The service's count of SignRegistration calls answered OK, from /q/metrics. */
+    private static long okCalls(int managementPort) throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                        .header("Accept", "text/plain").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return metrics.body().lines()
+                .filter(line -> line.startsWith("signer_credentials_total{") && line.contains("outcome=\"ok\"")
+                        && line.contains("scheme=\"legacy\""))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static long counter(RedisProcess redis, String userId) {
+        String value = RedisProbe.get(redis.port(), "signer:seq:" + TestApplication.VECTOR.key() + ":" + userId);
+        return value == null ? 0 : Long.parseLong(value);
+    }
+
     private static String user(int i) {
         return "bench-user-" + (i % USERS);
     }
 
-    private static Process startService(int port, RedisProcess redis) throws IOException {
+    private static Process startService(int port, int managementPort, RedisProcess redis) throws IOException {
         Properties config = new Properties();
         TestApplication.VECTOR.putInto(config);
         TestCaller.BACKEND.putInto(config);
@@ -125,14 +192,15 @@ public final class ServiceBenchmark {
             config.store(out, "benchmark");
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + freePort(),
+                "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + managementPort,
                 "-Dquarkus.redis.hosts=" + redis.uri(), "-Dquarkus.shutdown.delay=0s",
                 "-Dquarkus.config.locations=" + file.toAbsolutePath().toUri()));
         String jvmOptions = System.getProperty("bench.jvm-options", "");
         if (!jvmOptions.isBlank()) {
             command.addAll(1, Arrays.asList(jvmOptions.trim().split("\\s+")));
         }
-        command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+        // -Dbench.app-dir: another build of the service, for a before/after comparison.
+        command.addAll(List.of("-jar", Path.of(System.getProperty("bench.app-dir", "target/quarkus-app"), "quarkus-run.jar").toString()));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(DIR.resolve("service.log").toFile()).start();
     }
 
