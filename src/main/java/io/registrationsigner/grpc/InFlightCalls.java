@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -12,27 +11,34 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.grpc.Status;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
+import io.registrationsigner.sequence.SequenceConfig;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The calls being answered, so that shutting down waits for them. Quarkus' graceful shutdown
- * (quarkus.shutdown.timeout) does not see gRPC calls on the HTTP port: without this, the Redis
- * client closed under calls whose INCR Redis had run, and those sequences never reached a caller.
- * Once shutting down, new calls are refused with UNAVAILABLE before they use a sequence.
+ * Shutting down without losing an answer. When SIGTERM comes, readiness goes DOWN and calls are
+ * still served for most of quarkus.shutdown.delay; for its last signer.sequence.timeout + 0.5 s,
+ * new calls are refused with UNAVAILABLE (before they use a sequence) so that every call in flight
+ * is answered before the delay ends. At its end Quarkus closes the HTTP/2 connections, gRPC calls
+ * or not: its graceful shutdown does not wait for gRPC calls on the HTTP port, and the answers of
+ * calls whose INCR Redis had already run were lost (the graceful shutdown test saw it).
  */
 @ApplicationScoped
 public class InFlightCalls {
 
     private static final Logger LOG = Logger.getLogger(InFlightCalls.class);
+    private static final Duration MARGIN = Duration.ofMillis(500);
 
     private final Object lock = new Object();
-    private final Duration timeout;
+    private final Duration delay;
+    private final Duration drainTime;
     private int inFlight;
     private boolean draining;
 
-    InFlightCalls(@ConfigProperty(name = "quarkus.shutdown.timeout") Optional<Duration> timeout) {
-        this.timeout = timeout.orElse(Duration.ofSeconds(15));
+    InFlightCalls(@ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> delay, SequenceConfig sequences) {
+        this.delay = delay.orElse(Duration.ZERO);
+        this.drainTime = sequences.timeout().plus(MARGIN);
     }
 
     /** Runs the call unless shutting down, and counts it until it ends, however it ends. */
@@ -57,21 +63,43 @@ public class InFlightCalls {
         }
     }
 
-    // Early among the shutdown observers, while Redis and every bean still work.
-    void drain(@Observes @Priority(1) ShutdownEvent event) throws InterruptedException {
+    /** SIGTERM, readiness DOWN: serve on, then stop taking calls early enough for all to be answered. */
+    void shutdownDelayStarted(@Observes ShutdownDelayInitiatedEvent event) {
+        long serveFor = Math.max(0, delay.minus(drainTime).toMillis());
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(serveFor);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stopTakingCalls();
+        }, "signer-drain");
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    private void stopTakingCalls() {
+        synchronized (lock) {
+            draining = true;
+        }
+    }
+
+    /** The last word: what was still in flight when the application stopped (0 after a long enough delay). */
+    void stopped(@Observes ShutdownEvent event) throws InterruptedException {
         long start = System.nanoTime();
-        long deadline = start + timeout.toNanos();
+        long deadline = start + drainTime.toNanos();
         synchronized (lock) {
             draining = true;
             int atStart = inFlight;
             while (inFlight > 0 && System.nanoTime() < deadline) {
                 lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             }
-            if (inFlight > 0) {
-                LOG.warnf("Shutting down with %d calls still unanswered after %d ms", inFlight, timeout.toMillis());
-            } else {
-                LOG.infof("Shutting down: the %d calls in flight were answered, in %d ms", atStart,
+            if (inFlight > 0 || atStart > 0) {
+                LOG.warnf("Shutting down with %d calls in flight after the shutdown delay (%d unanswered after %d ms more):"
+                        + " set quarkus.shutdown.delay above signer.sequence.timeout + 0.5 s", atStart, inFlight,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            } else {
+                LOG.info("Shutting down: every call was answered before the connections closed");
             }
         }
     }
