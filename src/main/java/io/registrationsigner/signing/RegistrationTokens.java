@@ -10,7 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
@@ -101,7 +101,7 @@ public final class RegistrationTokens {
                 + BASE64URL.encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
         Mac mac = HMAC_SHA256.get();
         try {
-            mac.init(signingKeys.computeIfAbsent(new DayKey(applicationSecret, day.date()), RegistrationTokens::derive));
+            mac.init(signingKey(new DayKey(applicationSecret, day.date())));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 refused its key", e);
         }
@@ -147,14 +147,20 @@ public final class RegistrationTokens {
         }
     }
 
-    private static final java.util.concurrent.ConcurrentHashMap<DayKey, SecretKeySpec> signingKeys =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<DayKey, SecretKeySpec> signingKeys = new ConcurrentHashMap<>();
 
-    private static SecretKeySpec derive(DayKey key) {
-        if (signingKeys.size() > 256) {
+    private static SecretKeySpec signingKey(DayKey key) {
+        SecretKeySpec known = signingKeys.get(key);
+        if (known != null) {
+            return known;
+        }
+        // Outside computeIfAbsent: its function must not change the map. A race derives a key twice.
+        if (signingKeys.size() >= 256) {
             signingKeys.clear();
         }
-        return new SecretKeySpec(signingKey(key.secret(), key.date()), "HmacSHA256");
+        SecretKeySpec derived = new SecretKeySpec(signingKey(key.secret(), key.date()), "HmacSHA256");
+        signingKeys.put(key, derived);
+        return derived;
     }
 
     /** A JSON string as jose4j's serializer writes it (the reference token was made that way). */
