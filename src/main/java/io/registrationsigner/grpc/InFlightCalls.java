@@ -20,9 +20,7 @@ import io.smallrye.mutiny.Uni;
  * Shutting down without losing an answer. When SIGTERM comes, readiness goes DOWN and calls are
  * still served for most of quarkus.shutdown.delay; for its last signer.sequence.timeout + 0.5 s,
  * new calls are refused with UNAVAILABLE (before they use a sequence) so that every call in flight
- * is answered before the delay ends. At its end Quarkus closes the HTTP/2 connections, gRPC calls
- * or not: its graceful shutdown does not wait for gRPC calls on the HTTP port, and the answers of
- * calls whose INCR Redis had already run were lost (the graceful shutdown test saw it).
+ * is answered before the delay ends, when the HTTP server closes the connections still open.
  */
 @ApplicationScoped
 public class InFlightCalls {
