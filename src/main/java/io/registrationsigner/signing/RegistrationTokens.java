@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
@@ -35,6 +34,8 @@ public final class RegistrationTokens {
 
     public static final String KEY_ID_PREFIX = "hkdfv1-";
     public static final String INSTANCE_EXPIRY_CLAIM = "sinch:rtc:instance:exp";
+    static final String ISSUER_PREFIX = "//rtc.sinch.com/applications/";
+    static final String USERS_INFIX = "/users/";
 
     private static final DateTimeFormatter KEY_DATE = DateTimeFormatter.ofPattern("uuuuMMdd");
     private static final Pattern KEY_ID = Pattern.compile(KEY_ID_PREFIX + "\\d{8}");
@@ -54,11 +55,11 @@ public final class RegistrationTokens {
     }
 
     public static String issuer(String applicationKey) {
-        return "//rtc.sinch.com/applications/" + applicationKey;
+        return ISSUER_PREFIX + applicationKey;
     }
 
     public static String subject(String applicationKey, String userId) {
-        return issuer(applicationKey) + "/users/" + userId;
+        return issuer(applicationKey) + USERS_INFIX + userId;
     }
 
     public static String keyId(LocalDate date) {
@@ -79,48 +80,21 @@ public final class RegistrationTokens {
 
     /**
      * Signs a token. Written by hand, not through a JOSE library: the header of a day and its
-     * derived key are computed once, the claims are a fixed, sorted set, and the HMAC is reused per
-     * thread; a test checks the bytes against jose4j's serialization and Sinch's reference token.
+     * derived key are computed once, the claims are a fixed, sorted set, and each thread writes
+     * into its own buffers with its own HMAC (TokenWriter); a test checks the bytes against
+     * jose4j's serialization and Sinch's reference token.
      */
     public static IssuedToken issue(String applicationSecret, Claims claims) {
         Day day = day(utcDate(claims.issuedAt()));
-        StringBuilder payload = new StringBuilder(256)
-                .append("{\"exp\":").append(claims.expiresAt().getEpochSecond())
-                .append(",\"iat\":").append(claims.issuedAt().getEpochSecond())
-                .append(",\"iss\":");
-        appendJsonString(payload, issuer(claims.applicationKey()));
-        payload.append(",\"nonce\":");
-        appendJsonString(payload, claims.nonce());
-        claims.instanceExpiresAt().ifPresent(at -> payload.append(",\"").append(INSTANCE_EXPIRY_CLAIM).append("\":")
-                .append(at.getEpochSecond()));
-        payload.append(",\"sub\":");
-        appendJsonString(payload, subject(claims.applicationKey(), claims.userId()));
-        payload.append('}');
-
-        String signingInput = day.encodedHeader() + '.'
-                + BASE64URL.encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
-        Mac mac = HMAC_SHA256.get();
-        try {
-            mac.init(signingKey(new DayKey(applicationSecret, day.date())));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 refused its key", e);
-        }
-        byte[] signature = mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
-        return new IssuedToken(signingInput + '.' + BASE64URL.encodeToString(signature), day.keyId(),
-                Instant.ofEpochSecond(claims.expiresAt().getEpochSecond()));
+        String token = WRITERS.get().write(day.encodedHeader(), signingKey(new DayKey(applicationSecret, day.date())), claims);
+        return new IssuedToken(token, day.keyId(), Instant.ofEpochSecond(claims.expiresAt().getEpochSecond()));
     }
 
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
-    private static final ThreadLocal<Mac> HMAC_SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return Mac.getInstance("HmacSHA256");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
-        }
-    });
+    private static final ThreadLocal<TokenWriter> WRITERS = ThreadLocal.withInitial(TokenWriter::new);
 
     /** A day's key id and encoded header, shared by all tokens of that day. */
-    private record Day(LocalDate date, String keyId, String encodedHeader) {
+    private record Day(LocalDate date, String keyId, byte[] encodedHeader) {
     }
 
     private static volatile Day currentDay = new Day(LocalDate.EPOCH, keyId(LocalDate.EPOCH), header(LocalDate.EPOCH));
@@ -134,8 +108,8 @@ public final class RegistrationTokens {
         return day;
     }
 
-    private static String header(LocalDate date) {
-        return BASE64URL.encodeToString(("{\"alg\":\"HS256\",\"kid\":\"" + keyId(date) + "\"}")
+    private static byte[] header(LocalDate date) {
+        return BASE64URL.encode(("{\"alg\":\"HS256\",\"kid\":\"" + keyId(date) + "\"}")
                 .getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -161,31 +135,6 @@ public final class RegistrationTokens {
         SecretKeySpec derived = new SecretKeySpec(signingKey(key.secret(), key.date()), "HmacSHA256");
         signingKeys.put(key, derived);
         return derived;
-    }
-
-    /** A JSON string as jose4j's serializer writes it (the reference token was made that way). */
-    private static void appendJsonString(StringBuilder json, String value) {
-        json.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                case '\b' -> json.append("\\b");
-                case '\f' -> json.append("\\f");
-                case '\n' -> json.append("\\n");
-                case '\r' -> json.append("\\r");
-                case '\t' -> json.append("\\t");
-                default -> {
-                    if (c <= 0x1F || (c >= 0x7F && c <= 0x9F) || (c >= 0x2000 && c <= 0x20FF)) {
-                        json.append(String.format("\\u%04X", (int) c));
-                    } else {
-                        json.append(c);
-                    }
-                }
-            }
-        }
-        json.append('"');
     }
 
     /**
@@ -276,7 +225,8 @@ public final class RegistrationTokens {
     }
 
     private static LocalDate utcDate(Instant instant) {
-        return LocalDate.ofInstant(instant, ZoneOffset.UTC);
+        // Not LocalDate.ofInstant(instant, UTC): that builds new ZoneRules on every call.
+        return LocalDate.ofEpochDay(Math.floorDiv(instant.getEpochSecond(), 86_400));
     }
 
     /** Caller-supplied text in a reason: short, and only what the caller sent. */
