@@ -44,11 +44,15 @@ public final class ServiceBenchmark {
     public static void main(String[] args) throws Exception {
         int calls = Integer.getInteger("bench.calls", 200_000);
         int inFlight = Integer.getInteger("bench.in-flight", 128);
+        // One connection puts every call on one event loop of the service; a gateway or several
+        // clients open several, as redis-benchmark opens one per client.
+        int connections = Integer.getInteger("bench.connections", 1);
         int warmup = Integer.getInteger("bench.warmup", Math.min(calls, 100_000));
         Files.createDirectories(DIR);
         try (RedisProcess redis = RedisProcess.server(DIR.resolve("redis"))) {
             Process service = null;
             ManagedChannel channel = null;
+            List<ManagedChannel> loadChannels = new ArrayList<>();
             try {
                 int port = freePort();
                 int managementPort = freePort();
@@ -59,8 +63,15 @@ public final class ServiceBenchmark {
                 RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel)
                         .withInterceptors(TestCaller.BACKEND.credentials());
                 long firstAnswer = firstAnsweredCall(channel, stub, service, processStart);
+                List<RegistrationSignerFutureStub> stubs = new ArrayList<>(List.of(stub));
+                for (int i = 1; i < connections; i++) {
+                    ManagedChannel more = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
+                    loadChannels.add(more);
+                    stubs.add(RegistrationSignerGrpc.newFutureStub(more).withInterceptors(TestCaller.BACKEND.credentials()));
+                }
 
-                check(Load.run(warmup, inFlight, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30)), warmup, "warm-up");
+                check(Load.run(warmup, inFlight, i -> stubs.get(i % connections), ServiceBenchmark::user, Duration.ofSeconds(30)),
+                        warmup, "warm-up");
                 boolean h2load = useH2load();
                 long countersBefore = h2load ? counter(redis, H2LOAD_USER) : counters(redis);
                 long okBefore = okCalls(managementPort);
@@ -69,9 +80,10 @@ public final class ServiceBenchmark {
                 long start = System.nanoTime();
                 long[] latencies;
                 if (h2load) {
-                    latencies = h2load(port, calls, inFlight);
+                    latencies = h2load(port, calls, inFlight, connections);
                 } else {
-                    List<Result> results = Load.run(calls, inFlight, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30));
+                    List<Result> results = Load.run(calls, inFlight, i -> stubs.get(i % connections), ServiceBenchmark::user,
+                            Duration.ofSeconds(30));
                     check(results, calls, "measured run");
                     latencies = results.stream().mapToLong(r -> r.endNanos() - r.startNanos()).toArray();
                 }
@@ -92,7 +104,8 @@ public final class ServiceBenchmark {
 
                 System.out.println();
                 System.out.println("registration-signer benchmark: " + calls + " SignRegistration calls, " + inFlight
-                        + " in flight on one HTTP/2 connection, load from " + (h2load ? "h2load (one user)" : "the Java generator ("
+                        + " in flight on " + (connections == 1 ? "one HTTP/2 connection" : connections + " HTTP/2 connections")
+                        + ", load from " + (h2load ? "h2load (one user)" : "the Java generator ("
                         + USERS + " users)") + "; " + Runtime.getRuntime().availableProcessors() + " cores, Java "
                         + System.getProperty("java.version") + ", service JVM options: "
                         + System.getProperty("bench.jvm-options", "").trim().replaceAll("^$", "(none)"));
@@ -116,6 +129,9 @@ public final class ServiceBenchmark {
                 System.out.printf("  checked                   %d of %d calls OK (the service's signer_credentials_total); Redis "
                         + "counters moved by %d; %d warm-up calls had valid signatures%n", ok, calls, moved, warmup);
             } finally {
+                for (ManagedChannel more : loadChannels) {
+                    more.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
                 if (channel != null) {
                     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 }
@@ -143,14 +159,15 @@ public final class ServiceBenchmark {
         return found;
     }
 
-    /** One prepared gRPC frame sent {@code calls} times, {@code inFlight} streams on one connection; latencies in ns. */
-    private static long[] h2load(int port, int calls, int inFlight) throws IOException, InterruptedException {
+    /** One prepared gRPC frame sent {@code calls} times, {@code inFlight} streams over the connections; latencies in ns. */
+    private static long[] h2load(int port, int calls, int inFlight, int connections) throws IOException, InterruptedException {
         byte[] message = io.registrationsigner.api.v1.SignRegistrationRequest.newBuilder()
                 .setApplicationKey(TestApplication.VECTOR.key()).setUserId(H2LOAD_USER).build().toByteArray();
         java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message);
         Path frameFile = Files.write(DIR.resolve("sign-registration.grpc"), frame.array());
         Path log = DIR.resolve("h2load.log");
-        Process h2load = new ProcessBuilder("h2load", "-n", Integer.toString(calls), "-c", "1", "-m", Integer.toString(inFlight),
+        Process h2load = new ProcessBuilder("h2load", "-n", Integer.toString(calls), "-c", Integer.toString(connections),
+                "-m", Integer.toString(inFlight / connections),
                 "-d", frameFile.toString(), "-H", "content-type: application/grpc", "-H", "te: trailers",
                 "-H", "authorization: Bearer " + TestCaller.BACKEND.token(), "--log-file", log.toString(),
                 "http://127.0.0.1:" + port + "/signer.v1.RegistrationSigner/SignRegistration")
