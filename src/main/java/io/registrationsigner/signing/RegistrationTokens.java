@@ -90,7 +90,7 @@ public final class RegistrationTokens {
         return new IssuedToken(token, day.keyId(), Instant.ofEpochSecond(claims.expiresAt().getEpochSecond()));
     }
 
-    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
+    static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
     private static final ThreadLocal<TokenWriter> WRITERS = ThreadLocal.withInitial(TokenWriter::new);
 
     /** A day's key id and encoded header, shared by all tokens of that day. */

@@ -3,7 +3,6 @@ package io.registrationsigner.signing;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
-import java.util.Base64;
 
 import javax.crypto.Mac;
 import javax.crypto.ShortBufferException;
@@ -17,7 +16,6 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class TokenWriter {
 
-    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
     private final Mac hmac;
@@ -133,7 +131,7 @@ final class TokenWriter {
     /** Base64url without padding, appended to the token (the JDK's encoder is a CPU intrinsic). */
     private void base64url(byte[] bytes) {
         ensureEncoded(bytes.length);
-        int length = BASE64URL.encode(bytes, encoded);
+        int length = RegistrationTokens.BASE64URL.encode(bytes, encoded);
         System.arraycopy(encoded, 0, token, tokenLength, length);
         tokenLength += length;
     }

@@ -1,5 +1,6 @@
 package io.registrationsigner.packaged;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 
 import io.grpc.ManagedChannel;
@@ -91,10 +93,10 @@ class RedisTopologiesIT {
                 RedisProcess replica = RedisProcess.server(DIR.resolve("replica"), "--appendonly", "yes");
                 RedisProcess sentinel = RedisProcess.sentinel(DIR.resolve("sentinel"), master.port())) {
             replica.command("REPLICAOF", "127.0.0.1", Integer.toString(master.port()));
-            await(() -> RedisProbe.bulk(replica.port(), "INFO", "replication").contains("master_link_status:up"),
-                    "the replica to sync");
-            await(() -> RedisProbe.bulk(sentinel.port(), "INFO", "sentinel").contains("slaves=1"),
-                    "the sentinel to see the replica");
+            awaitUpTo20s("the replica to sync")
+                    .until(() -> RedisProbe.bulk(replica.port(), "INFO", "replication").contains("master_link_status:up"));
+            awaitUpTo20s("the sentinel to see the replica")
+                    .until(() -> RedisProbe.bulk(sentinel.port(), "INFO", "sentinel").contains("slaves=1"));
 
             Map<String, String> config = new HashMap<>(floor());
             config.put("quarkus.redis.client-type", "sentinel");
@@ -139,7 +141,8 @@ class RedisTopologiesIT {
      * {@code successes} calls succeeded; with one, until that many succeeded after a failure, at
      * most 30 s.
      */
-    private static List<Result> steadyStream(RegistrationSignerFutureStub stub, int successes, Long killedAt) {
+    private static List<Result> steadyStream(RegistrationSignerFutureStub stub, int successes, Long killedAt)
+            throws InterruptedException {
         List<Result> results = new ArrayList<>();
         int succeeded = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -151,7 +154,7 @@ class RedisTopologiesIT {
             } else if (killedAt == null) {
                 throw new AssertionError("a call failed before the failover: " + result);
             } else {
-                sleep(50);
+                Thread.sleep(50);
             }
         }
         return Collections.unmodifiableList(results);
@@ -175,26 +178,12 @@ class RedisTopologiesIT {
             assertEquals("+OK", masters.get(0).command("CLUSTER", "MEET", "127.0.0.1", Integer.toString(other.port())));
         }
         for (RedisProcess master : masters) {
-            await(() -> RedisProbe.bulk(master.port(), "CLUSTER", "INFO").contains("cluster_state:ok"), "the cluster to form");
+            awaitUpTo20s("the cluster to form")
+                    .until(() -> RedisProbe.bulk(master.port(), "CLUSTER", "INFO").contains("cluster_state:ok"));
         }
     }
 
-    private static void await(java.util.function.BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("waited 20 s for " + what);
-            }
-            sleep(50);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    private static ConditionFactory awaitUpTo20s(String what) {
+        return await(what).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50));
     }
 }
