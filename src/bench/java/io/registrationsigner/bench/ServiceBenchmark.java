@@ -77,6 +77,7 @@ public final class ServiceBenchmark {
                 long okBefore = okCalls(managementPort);
                 long cpuBefore = cpuTicks(service.pid());
                 long ownCpuBefore = cpuTicks(ProcessHandle.current().pid());
+                long[] ioBefore = ioSystemCalls(service.pid());
                 long start = System.nanoTime();
                 long[] latencies;
                 if (h2load) {
@@ -90,6 +91,7 @@ public final class ServiceBenchmark {
                 long elapsed = System.nanoTime() - start;
                 long cpu = cpuTicks(service.pid()) - cpuBefore;
                 long ownCpu = cpuTicks(ProcessHandle.current().pid()) - ownCpuBefore;
+                long[] ioAfter = ioSystemCalls(service.pid());
                 long peakRss = peakRssKiB(service.pid());
                 long moved = (h2load ? counter(redis, H2LOAD_USER) : counters(redis)) - countersBefore;
                 long ok = okCalls(managementPort) - okBefore;
@@ -124,6 +126,8 @@ public final class ServiceBenchmark {
                     System.out.printf("  load generator CPU        %.3f s per 1,000 calls (this JVM, on the same cores)%n",
                             ownCpu / 100.0 / (calls / 1000.0));
                 }
+                System.out.printf("  I/O system calls per call %.2f reads, %.2f writes (service process, /proc/PID/io)%n",
+                        (ioAfter[0] - ioBefore[0]) / (double) calls, (ioAfter[1] - ioBefore[1]) / (double) calls);
                 System.out.printf("  peak RSS                  %d MiB%n", peakRss / 1024);
                 System.out.printf("  start to first answer     %d ms%n", TimeUnit.NANOSECONDS.toMillis(firstAnswer));
                 System.out.printf("  checked                   %d of %d calls OK (the service's signer_credentials_total); Redis "
@@ -285,6 +289,22 @@ public final class ServiceBenchmark {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    /**
+     * The read-like and write-like system calls of a process (syscr, syscw): unlike CPU time, a
+     * count that the machine's other load does not change.
+     */
+    private static long[] ioSystemCalls(long pid) throws IOException {
+        long[] counts = new long[2];
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io"))) {
+            if (line.startsWith("syscr:")) {
+                counts[0] = Long.parseLong(line.substring(6).trim());
+            } else if (line.startsWith("syscw:")) {
+                counts[1] = Long.parseLong(line.substring(6).trim());
+            }
+        }
+        return counts;
     }
 
     private static long peakRssKiB(long pid) throws IOException {
