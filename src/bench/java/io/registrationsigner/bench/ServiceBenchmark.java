@@ -54,10 +54,11 @@ public final class ServiceBenchmark {
             ManagedChannel channel = null;
             List<ManagedChannel> loadChannels = new ArrayList<>();
             try {
+                List<String> aotCache = aotCache(redis);
                 int port = freePort();
                 int managementPort = freePort();
                 long processStart = System.nanoTime();
-                service = startService(port, managementPort, redis);
+                service = startService(port, managementPort, redis, aotCache);
                 // Callbacks on the transport's own thread: the load generator shares the machine's cores.
                 channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
                 RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel)
@@ -108,9 +109,10 @@ public final class ServiceBenchmark {
                 System.out.println("registration-signer benchmark: " + calls + " SignRegistration calls, " + inFlight
                         + " in flight on " + (connections == 1 ? "one HTTP/2 connection" : connections + " HTTP/2 connections")
                         + ", load from " + (h2load ? "h2load (one user)" : "the Java generator ("
-                        + USERS + " users)") + "; " + Runtime.getRuntime().availableProcessors() + " cores, Java "
-                        + System.getProperty("java.version") + ", service JVM options: "
-                        + System.getProperty("bench.jvm-options", "").trim().replaceAll("^$", "(none)"));
+                        + USERS + " users)") + "; " + Runtime.getRuntime().availableProcessors() + " cores, service on Java "
+                        + serviceJavaVersion() + ", JVM options: "
+                        + (System.getProperty("bench.jvm-options", "").trim() + " "
+                                + (aotCache.isEmpty() ? "" : "-XX:AOTCache (trained on the warm-up)")).trim().replaceAll("^$", "(none)"));
                 System.out.printf("  calls per second          %,.0f%n", callsPerSecond);
                 System.out.printf("  latency p50 / p99 / p99.9 %.2f / %.2f / %.2f ms%n", percentile(latencies, 50),
                         percentile(latencies, 99), percentile(latencies, 99.9));
@@ -204,7 +206,41 @@ public final class ServiceBenchmark {
         return "bench-user-" + (i % USERS);
     }
 
-    private static Process startService(int port, int managementPort, RedisProcess redis) throws IOException {
+    /**
+     * With -Dbench.aot-cache=true (the service's JDK 25 or later, an aot-jar build): a training run
+     * that starts the service, answers the warm-up's calls and stops, leaving the JDK's AOT cache
+     * of loaded and linked classes, profiles and compiled code; the measured run starts from it.
+     * @return the measured run's JVM options
+     */
+    private static List<String> aotCache(RedisProcess redis) throws Exception {
+        if (!Boolean.getBoolean("bench.aot-cache")) {
+            return List.of();
+        }
+        Path cache = DIR.resolve("app.aot").toAbsolutePath();
+        Files.deleteIfExists(cache);
+        int port = freePort();
+        Process training = startService(port, freePort(), redis, List.of("-XX:AOTCacheOutput=" + cache));
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
+        try {
+            RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel)
+                    .withInterceptors(TestCaller.BACKEND.credentials());
+            firstAnsweredCall(channel, stub, training, System.nanoTime());
+            int calls = Integer.getInteger("bench.warmup", 100_000);
+            check(Load.run(calls, 128, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30)), calls, "AOT training");
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        training.destroy();
+        // The JVM writes the cache at exit, in a second JVM: tens of seconds on two cores.
+        if (!training.waitFor(5, TimeUnit.MINUTES) || !Files.exists(cache)) {
+            throw new IllegalStateException("the training run left no AOT cache; see " + DIR.resolve("service.log"));
+        }
+        System.out.printf("AOT cache %s: %d MiB%n", cache, Files.size(cache) >> 20);
+        return List.of("-XX:AOTCache=" + cache);
+    }
+
+    private static Process startService(int port, int managementPort, RedisProcess redis, List<String> moreJvmOptions)
+            throws IOException {
         Properties config = new Properties();
         TestApplication.VECTOR.putInto(config);
         TestCaller.BACKEND.putInto(config);
@@ -212,7 +248,10 @@ public final class ServiceBenchmark {
         try (Writer out = Files.newBufferedWriter(file)) {
             config.store(out, "benchmark");
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // -Dbench.java-home: the service on another JDK than the benchmark's.
+        String javaHome = System.getProperty("bench.java-home", "");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(javaHome.isBlank() ? System.getProperty("java.home") : javaHome, "bin", "java").toString(),
                 "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + managementPort,
                 "-Dquarkus.redis.hosts=" + redis.uri(), "-Dquarkus.shutdown.delay=0s",
                 "-Dquarkus.config.locations=" + file.toAbsolutePath().toUri()));
@@ -220,6 +259,7 @@ public final class ServiceBenchmark {
         if (!jvmOptions.isBlank()) {
             command.addAll(1, Arrays.asList(jvmOptions.trim().split("\\s+")));
         }
+        command.addAll(1, moreJvmOptions);
         // -Dbench.app-dir: another build of the service, for a before/after comparison.
         command.addAll(List.of("-jar", Path.of(System.getProperty("bench.app-dir", "target/quarkus-app"), "quarkus-run.jar").toString()));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(DIR.resolve("service.log").toFile()).start();
@@ -305,6 +345,15 @@ public final class ServiceBenchmark {
             }
         }
         return counts;
+    }
+
+    private static String serviceJavaVersion() throws IOException {
+        String javaHome = System.getProperty("bench.java-home", "");
+        if (javaHome.isBlank()) {
+            return System.getProperty("java.version");
+        }
+        Matcher version = Pattern.compile("JAVA_VERSION=\"([^\"]+)\"").matcher(Files.readString(Path.of(javaHome, "release")));
+        return version.find() ? version.group(1) : javaHome;
     }
 
     private static long peakRssKiB(long pid) throws IOException {
