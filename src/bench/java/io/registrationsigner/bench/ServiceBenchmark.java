@@ -74,6 +74,11 @@ public final class ServiceBenchmark {
                 check(Load.run(warmup, inFlight, i -> stubs.get(i % connections), ServiceBenchmark::user, Duration.ofSeconds(30)),
                         warmup, "warm-up");
                 boolean h2load = useH2load();
+                if (h2load) {
+                    // The same load once unmeasured: until its code is compiled, the JIT takes a third
+                    // of a core of the two (seen up to 20 s after the Java warm-up).
+                    h2load(port, warmup, inFlight, connections);
+                }
                 long countersBefore = h2load ? counter(redis, H2LOAD_USER) : counters(redis);
                 long okBefore = okCalls(managementPort);
                 long cpuBefore = cpuTicks(service.pid());
@@ -172,6 +177,8 @@ public final class ServiceBenchmark {
         java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message);
         Path frameFile = Files.write(DIR.resolve("sign-registration.grpc"), frame.array());
         Path log = DIR.resolve("h2load.log");
+        // h2load appends to its log: without this, every earlier run's latencies counted too.
+        Files.deleteIfExists(log);
         Process h2load = new ProcessBuilder("h2load", "-n", Integer.toString(calls), "-c", Integer.toString(connections),
                 "-m", Integer.toString(inFlight / connections),
                 "-d", frameFile.toString(), "-H", "content-type: application/grpc", "-H", "te: trailers",
