@@ -294,7 +294,8 @@ public final class ServiceBenchmark {
     private static void check(List<Result> results, int calls, String what) {
         Map<Status.Code, Integer> codes = Load.codes(results);
         if (results.size() != calls || !codes.equals(Map.of(Status.Code.OK, calls)) || Load.duplicates(results) != 0) {
-            throw new AssertionError(what + ": " + codes + ", " + Load.duplicates(results) + " duplicates");
+            throw new AssertionError(what + ": " + codes + ", " + Load.duplicates(results) + " duplicates; failures: "
+                    + results.stream().filter(r -> r.code() != Status.Code.OK).map(Result::description).distinct().limit(5).toList());
         }
     }
 
