@@ -64,7 +64,10 @@ public class RedisPipeline {
 
     public Uni<Response> send(Request request) {
         Slot slot = slots[Math.floorMod(next.getAndIncrement(), slots.length)];
-        return batches ? Uni.createFrom().emitter(caller -> slot.enqueue(new Command(request, caller))) : slot.sendAlone(request);
+        if (!batches) {
+            return slot.sendAlone(request);
+        }
+        return Uni.createFrom().emitter(caller -> slot.enqueue(new QueuedCommand(request, caller)));
     }
 
     /**
@@ -75,16 +78,16 @@ public class RedisPipeline {
         return !(failure instanceof io.vertx.redis.client.Response) && !QUEUE_FULL.equals(failure.getMessage());
     }
 
-    private record Command(Request request, UniEmitter<? super Response> caller) {
+    private record QueuedCommand(Request request, UniEmitter<? super Response> caller) {
     }
 
     private final class Slot {
 
         private final AtomicReference<Uni<RedisConnection>> current = new AtomicReference<>();
-        private final Queue<Command> queued = new ConcurrentLinkedQueue<>();
+        private final Queue<QueuedCommand> queued = new ConcurrentLinkedQueue<>();
         private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
-        void enqueue(Command command) {
+        void enqueue(QueuedCommand command) {
             queued.add(command);
             if (drainScheduled.compareAndSet(false, true)) {
                 // A task of this event loop runs after the rest of the read that brought this call.
@@ -100,8 +103,8 @@ public class RedisPipeline {
         private void drain() {
             // Cleared first: a command queued from now on schedules the next drain.
             drainScheduled.set(false);
-            List<Command> batch = new ArrayList<>();
-            for (Command command = queued.poll(); command != null; command = queued.poll()) {
+            List<QueuedCommand> batch = new ArrayList<>();
+            for (QueuedCommand command = queued.poll(); command != null; command = queued.poll()) {
                 batch.add(command);
             }
             if (batch.size() == 1) {
@@ -111,9 +114,9 @@ public class RedisPipeline {
             }
         }
 
-        private void sendBatch(List<Command> batch) {
+        private void sendBatch(List<QueuedCommand> batch) {
             List<Request> requests = new ArrayList<>(batch.size());
-            for (Command command : batch) {
+            for (QueuedCommand command : batch) {
                 requests.add(command.request());
             }
             connection().chain(c -> c.batch(requests)).subscribe().with(
@@ -125,7 +128,7 @@ public class RedisPipeline {
                     failure -> batch.forEach(this::sendAlone));
         }
 
-        private void sendAlone(Command command) {
+        private void sendAlone(QueuedCommand command) {
             sendAlone(command.request()).subscribe().with(command.caller()::complete, command.caller()::fail);
         }
 
