@@ -54,21 +54,19 @@ public final class ServiceBenchmark {
             ManagedChannel channel = null;
             List<ManagedChannel> loadChannels = new ArrayList<>();
             try {
-                List<String> aotCache = aotCache(redis);
+                List<String> aotCache = aotCache(redis, warmup, inFlight);
                 int port = freePort();
                 int managementPort = freePort();
                 long processStart = System.nanoTime();
                 service = startService(port, managementPort, redis, aotCache);
-                // Callbacks on the transport's own thread: the load generator shares the machine's cores.
-                channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
-                RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel)
-                        .withInterceptors(TestCaller.BACKEND.credentials());
+                channel = channel(port);
+                RegistrationSignerFutureStub stub = stub(channel);
                 long firstAnswer = firstAnsweredCall(channel, stub, service, processStart);
                 List<RegistrationSignerFutureStub> stubs = new ArrayList<>(List.of(stub));
                 for (int i = 1; i < connections; i++) {
-                    ManagedChannel more = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
+                    ManagedChannel more = channel(port);
                     loadChannels.add(more);
-                    stubs.add(RegistrationSignerGrpc.newFutureStub(more).withInterceptors(TestCaller.BACKEND.credentials()));
+                    stubs.add(stub(more));
                 }
 
                 check(Load.run(warmup, inFlight, i -> stubs.get(i % connections), ServiceBenchmark::user, Duration.ofSeconds(30)),
@@ -219,7 +217,7 @@ public final class ServiceBenchmark {
      * of loaded and linked classes, profiles and compiled code; the measured run starts from it.
      * @return the measured run's JVM options
      */
-    private static List<String> aotCache(RedisProcess redis) throws Exception {
+    private static List<String> aotCache(RedisProcess redis, int calls, int inFlight) throws Exception {
         if (!Boolean.getBoolean("bench.aot-cache")) {
             return List.of();
         }
@@ -227,13 +225,11 @@ public final class ServiceBenchmark {
         Files.deleteIfExists(cache);
         int port = freePort();
         Process training = startService(port, freePort(), redis, List.of("-XX:AOTCacheOutput=" + cache));
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
+        ManagedChannel channel = channel(port);
         try {
-            RegistrationSignerFutureStub stub = RegistrationSignerGrpc.newFutureStub(channel)
-                    .withInterceptors(TestCaller.BACKEND.credentials());
+            RegistrationSignerFutureStub stub = stub(channel);
             firstAnsweredCall(channel, stub, training, System.nanoTime());
-            int calls = Integer.getInteger("bench.warmup", 100_000);
-            check(Load.run(calls, 128, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30)), calls, "AOT training");
+            check(Load.run(calls, inFlight, i -> stub, ServiceBenchmark::user, Duration.ofSeconds(30)), calls, "AOT training");
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -255,10 +251,7 @@ public final class ServiceBenchmark {
         try (Writer out = Files.newBufferedWriter(file)) {
             config.store(out, "benchmark");
         }
-        // -Dbench.java-home: the service on another JDK than the benchmark's.
-        String javaHome = System.getProperty("bench.java-home", "");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(javaHome.isBlank() ? System.getProperty("java.home") : javaHome, "bin", "java").toString(),
+        List<String> command = new ArrayList<>(List.of(serviceJavaHome().resolve("bin").resolve("java").toString(),
                 "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + managementPort,
                 "-Dquarkus.redis.hosts=" + redis.uri(), "-Dquarkus.shutdown.delay=0s",
                 "-Dquarkus.config.locations=" + file.toAbsolutePath().toUri()));
@@ -355,13 +348,24 @@ public final class ServiceBenchmark {
         return counts;
     }
 
-    private static String serviceJavaVersion() throws IOException {
+    /** -Dbench.java-home: the service on another JDK than the benchmark's. */
+    private static Path serviceJavaHome() {
         String javaHome = System.getProperty("bench.java-home", "");
-        if (javaHome.isBlank()) {
-            return System.getProperty("java.version");
-        }
-        Matcher version = Pattern.compile("JAVA_VERSION=\"([^\"]+)\"").matcher(Files.readString(Path.of(javaHome, "release")));
-        return version.find() ? version.group(1) : javaHome;
+        return Path.of(javaHome.isBlank() ? System.getProperty("java.home") : javaHome);
+    }
+
+    private static String serviceJavaVersion() throws IOException {
+        Matcher version = Pattern.compile("JAVA_VERSION=\"([^\"]+)\"").matcher(Files.readString(serviceJavaHome().resolve("release")));
+        return version.find() ? version.group(1) : serviceJavaHome().toString();
+    }
+
+    /** Callbacks on the transport's own thread: the load generator shares the machine's cores. */
+    private static ManagedChannel channel(int port) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build();
+    }
+
+    private static RegistrationSignerFutureStub stub(ManagedChannel channel) {
+        return RegistrationSignerGrpc.newFutureStub(channel).withInterceptors(TestCaller.BACKEND.credentials());
     }
 
     private static long peakRssKiB(long pid) throws IOException {

@@ -76,7 +76,6 @@ class ResponseFlushesTest {
                 .requestHandler(request -> {
                     if (consolidate) {
                         ResponseFlushes.consolidate(request.connection());
-                        ResponseFlushes.consolidate(request.connection()); // a second call on the connection
                     }
                     waiting.add(request);
                     if (waiting.size() == CALLS) {

@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +34,7 @@ class RedisPipelineTest {
     private static RedisProcess redisServer;
     private static Vertx vertx;
     private static Redis redis;
-    /** The test's own connection, open throughout, so that Redis' connection count is the pipeline's. */
+    /** The test's own connection, for SET, GET and INFO beside the pipeline's. */
     private static RedisConnection admin;
 
     @BeforeAll
@@ -55,11 +56,12 @@ class RedisPipelineTest {
 
     @Test
     void theCommandsOfOneEventLoopPassLeaveInOneWritePerConnection() {
-        RedisPipeline pipeline = pipeline(Optional.empty());
+        RedisPipeline pipeline = pipeline();
         connectBoth(pipeline);
         long readsBefore = stat("total_reads_processed");
 
-        List<Long> sequences = sendInOnePass(pipeline, 400, i -> incr("batched"));
+        List<Long> sequences = sendInOnePass(pipeline, Collections.nCopies(400, incr("batched"))).stream()
+                .map(answer -> answer.orTimeout(5, TimeUnit.SECONDS).join().toLong()).toList();
 
         long reads = stat("total_reads_processed") - readsBefore;
         assertEquals(LongStream.rangeClosed(1, 400).boxed().toList(), sequences.stream().sorted().toList());
@@ -70,17 +72,12 @@ class RedisPipelineTest {
 
     @Test
     void aCommandThatRedisRefusesFailsAloneAndTheRestOfItsBatchIsAnswered() {
-        RedisPipeline pipeline = pipeline(Optional.empty());
+        RedisPipeline pipeline = pipeline();
         admin(Request.cmd(Command.SET).arg("not-a-number").arg("abc"));
         connectBoth(pipeline);
 
-        List<CompletableFuture<Response>> answers = onEventLoop(() -> {
-            List<CompletableFuture<Response>> sent = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                sent.add(pipeline.send(incr(i == 10 ? "not-a-number" : "good-" + i)).subscribeAsCompletionStage());
-            }
-            return sent;
-        });
+        List<CompletableFuture<Response>> answers = sendInOnePass(pipeline,
+                IntStream.range(0, 20).mapToObj(i -> incr(i == 10 ? "not-a-number" : "good-" + i)).toList());
 
         for (int i = 0; i < 20; i++) {
             CompletableFuture<Response> answer = answers.get(i);
@@ -105,7 +102,7 @@ class RedisPipelineTest {
         }
     }
 
-    private static RedisPipeline pipeline(Optional<String> clientType) {
+    private static RedisPipeline pipeline() {
         return new RedisPipeline(redis, vertx, new SequenceConfig() {
             @Override
             public String keyPrefix() {
@@ -126,18 +123,12 @@ class RedisPipelineTest {
             public Floor floor() {
                 return Floor.NONE;
             }
-        }, clientType);
+        }, Optional.empty());
     }
 
-    private static List<Long> sendInOnePass(RedisPipeline pipeline, int count, java.util.function.IntFunction<Request> command) {
-        List<CompletableFuture<Response>> answers = onEventLoop(() -> {
-            List<CompletableFuture<Response>> sent = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                sent.add(pipeline.send(command.apply(i)).subscribeAsCompletionStage());
-            }
-            return sent;
-        });
-        return answers.stream().map(answer -> answer.orTimeout(5, TimeUnit.SECONDS).join().toLong()).toList();
+    /** The commands sent in one pass of an event loop, as the calls of one read are. */
+    private static List<CompletableFuture<Response>> sendInOnePass(RedisPipeline pipeline, List<Request> commands) {
+        return onEventLoop(() -> commands.stream().map(command -> pipeline.send(command).subscribeAsCompletionStage()).toList());
     }
 
     /** Runs on one Vert.x event loop, as the gRPC calls of one read do. */
