@@ -3,6 +3,7 @@ package io.registrationsigner.auth;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -29,6 +30,10 @@ public class AuthInterceptor implements ServerInterceptor {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
             Metadata.ASCII_STRING_MARSHALLER);
     private static final String BEARER = "Bearer ";
+    /** RFC 6750's b64token, taken as it comes: nothing is trimmed into a token it was not. */
+    private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9._~+/-]+=*");
+    /** Far above any token worth having; what is hashed before authentication stays small. */
+    static final int MAX_TOKEN_LENGTH = 512;
 
     private final Callers callers;
     private final Metadata.Key<String> userHeader;
@@ -63,10 +68,7 @@ public class AuthInterceptor implements ServerInterceptor {
     private Caller authenticate(ServerCall<?, ?> call, Metadata headers) {
         String authorization = headers.get(AUTHORIZATION);
         if (authorization != null) {
-            if (!authorization.startsWith(BEARER) || authorization.length() == BEARER.length()) {
-                throw new Unauthenticated("the authorization metadata must be 'Bearer <token>'");
-            }
-            return callers.byToken(authorization.substring(BEARER.length()).trim())
+            return callers.byToken(bearerToken(authorization))
                     .orElseThrow(() -> new Unauthenticated("the bearer token is not the token of any caller"));
         }
         Optional<X509Certificate> certificate = clientCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
@@ -78,6 +80,19 @@ public class AuthInterceptor implements ServerInterceptor {
             return Caller.ANONYMOUS;
         }
         throw new Unauthenticated("no credential: send 'authorization: Bearer <token>' or a client certificate");
+    }
+
+    /** The token of {@code Bearer <token>} (the scheme in any case), exactly as sent. */
+    static String bearerToken(String authorization) {
+        if (authorization.length() <= BEARER.length() || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            throw new Unauthenticated("the authorization metadata must be 'Bearer <token>'");
+        }
+        String token = authorization.substring(BEARER.length());
+        if (token.length() > MAX_TOKEN_LENGTH || !B64TOKEN.matcher(token).matches()) {
+            throw new Unauthenticated("the bearer token must be 1 to " + MAX_TOKEN_LENGTH
+                    + " characters of A-Z a-z 0-9 - . _ ~ + / followed by any '=' (RFC 6750)");
+        }
+        return token;
     }
 
     private static Optional<X509Certificate> clientCertificate(SSLSession session) {
@@ -92,7 +107,7 @@ public class AuthInterceptor implements ServerInterceptor {
         }
     }
 
-    private static final class Unauthenticated extends RuntimeException {
+    static final class Unauthenticated extends RuntimeException {
         Unauthenticated(String message) {
             super(message, null, false, false);
         }

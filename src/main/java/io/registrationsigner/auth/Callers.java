@@ -129,15 +129,20 @@ public class Callers {
     }
 
     private static byte[] sha256Hex(String prefix, String hex) {
+        byte[] hash = null;
         try {
-            byte[] hash = HexFormat.of().parseHex(hex.trim());
-            if (hash.length == 32) {
-                return hash;
-            }
+            hash = HexFormat.of().parseHex(hex.trim());
         } catch (IllegalArgumentException e) {
             // reported below, without the value
         }
-        throw new ConfigurationException(prefix + ".token-sha256 must be 64 hex digits (the SHA-256 of the token)");
+        if (hash == null || hash.length != 32) {
+            throw new ConfigurationException(prefix + ".token-sha256 must be 64 hex digits (the SHA-256 of the token)");
+        }
+        if (MessageDigest.isEqual(hash, EMPTY_TOKEN_SHA256)) {
+            throw new ConfigurationException(prefix + ".token-sha256 is the SHA-256 of the empty string: the variable"
+                    + " that held the token was probably unset. Generate a token with 'openssl rand -hex 32'");
+        }
+        return hash;
     }
 
     static byte[] sha256(byte[] bytes) {
@@ -152,4 +157,7 @@ public class Callers {
             throw new IllegalStateException("SHA-256 is not available", e);
         }
     });
+
+    /** What {@code printf %s "$TOKEN" | sha256sum} gives when TOKEN is unset. After SHA256, which it uses. */
+    private static final byte[] EMPTY_TOKEN_SHA256 = sha256(new byte[0]);
 }

@@ -132,20 +132,35 @@ public class RegistrationSignerService implements RegistrationSigner {
                 application, scheme, failure != null ? outcome(failure)
                         : response.getValid() ? CredentialMetrics.VALID : CredentialMetrics.INVALID),
                 (application, caller) -> {
-                    Instant now = clock.instant();
-                    Verification verification = verify(request, application.key(), application.secret(), now);
-                    if (!verification.valid()) {
-                        // Within its grace period, a replaced secret still vouches for what it signed.
-                        verification = applications.previousSecret(application.key())
-                                .map(previous -> verify(request, application.key(), previous, now))
-                                .filter(Verification::valid)
-                                .orElse(verification);
-                    }
-                    return Uni.createFrom().item(VerifyRegistrationResponse.newBuilder()
-                            .setValid(verification.valid())
-                            .setReason(verification.reason())
-                            .build());
+                    credentialProblem(request).ifPresent(GrpcErrors::throwInvalidArgument);
+                    // An answer says whether a signature is right: budgeted like the credentials themselves.
+                    return rateLimiter.spend(caller.name(), application.key(), userId).map(spent -> {
+                        Instant now = clock.instant();
+                        Verification verification = verify(request, application.key(), application.secret(), now);
+                        if (!verification.valid()) {
+                            // Within its grace period, a replaced secret still vouches for what it signed.
+                            verification = applications.previousSecret(application.key())
+                                    .map(previous -> verify(request, application.key(), previous, now))
+                                    .filter(Verification::valid)
+                                    .orElse(verification);
+                        }
+                        return VerifyRegistrationResponse.newBuilder()
+                                .setValid(verification.valid())
+                                .setReason(verification.reason())
+                                .build();
+                    });
                 });
+    }
+
+    private static Optional<String> credentialProblem(VerifyRegistrationRequest request) {
+        return switch (request.getCredentialCase()) {
+            case LEGACY -> Optional.empty();
+            case TOKEN -> request.getToken().length() > RegistrationTokens.MAX_TOKEN_LENGTH
+                    ? Optional.of("token is longer than " + RegistrationTokens.MAX_TOKEN_LENGTH
+                            + " characters: no registration token is")
+                    : Optional.empty();
+            case CREDENTIAL_NOT_SET -> Optional.of("a credential is required: set legacy (sequence and signature) or token");
+        };
     }
 
     private static Verification verify(VerifyRegistrationRequest request, String applicationKey, String secret,
@@ -154,8 +169,7 @@ public class RegistrationSignerService implements RegistrationSigner {
             case LEGACY -> LegacySignature.verify(request.getUserId(), applicationKey, request.getLegacy().getSequence(),
                     secret, request.getLegacy().getSignature());
             case TOKEN -> RegistrationTokens.verify(request.getToken(), applicationKey, secret, request.getUserId(), now);
-            case CREDENTIAL_NOT_SET -> throw GrpcErrors.invalidArgument(
-                    "a credential is required: set legacy (sequence and signature) or token");
+            case CREDENTIAL_NOT_SET -> throw new IllegalStateException("checked by credentialProblem");
         };
     }
 
@@ -200,9 +214,16 @@ public class RegistrationSignerService implements RegistrationSigner {
         if (caller.isEmpty()) {
             return result;
         }
-        Deadline deadline = caller.get();
-        return result.ifNoItem().after(Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS))))
-                .failWith(() -> Status.DEADLINE_EXCEEDED.withDescription("the caller's deadline passed").asRuntimeException());
+        long remaining = caller.get().timeRemaining(TimeUnit.NANOSECONDS);
+        if (remaining <= 0) {
+            // A zero or expired grpc-timeout: nothing is started for it (result is not subscribed).
+            return Uni.createFrom().failure(deadlinePassed());
+        }
+        return result.ifNoItem().after(Duration.ofNanos(remaining)).failWith(RegistrationSignerService::deadlinePassed);
+    }
+
+    private static StatusRuntimeException deadlinePassed() {
+        return Status.DEADLINE_EXCEEDED.withDescription("the caller's deadline passed").asRuntimeException();
     }
 
     /** The application a request names, or the only one when it names none. */

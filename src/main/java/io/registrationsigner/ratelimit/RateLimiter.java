@@ -1,15 +1,12 @@
 package io.registrationsigner.ratelimit;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.registrationsigner.sequence.RedisPipeline;
 import io.registrationsigner.sequence.RedisUnavailableException;
 import io.registrationsigner.sequence.SequenceConfig;
-import io.smallrye.mutiny.CompositeException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -18,6 +15,7 @@ import io.vertx.mutiny.redis.client.Request;
  * Fixed-window budgets counted in Redis, so that every replica spends the same budget. Each
  * budget is one key and one atomic script (INCR, and PEXPIRE on the first request of a window),
  * which keeps each key in one Redis Cluster slot. With no limit configured it touches nothing.
+ * A refused call counts against the budgets it reached, so that retrying at once does not help.
  */
 @ApplicationScoped
 public class RateLimiter {
@@ -42,26 +40,23 @@ public class RateLimiter {
         this.enabled = config.perUser().limit().isPresent() || config.perCaller().limit().isPresent();
     }
 
-    /** Spends one request of each budget; fails with {@link RateLimitedException} when one is spent. */
+    /**
+     * Spends one request of the user's budget, then, only if that one allows it, of the caller's:
+     * a user whose own budget is spent cannot spend the caller's, which the caller's other users
+     * share (one gateway calls for all of them). Fails with {@link RateLimitedException}.
+     */
     public Uni<Void> spend(String callerName, String applicationKey, String userId) {
         if (!enabled) {
             return Uni.createFrom().voidItem();
         }
-        List<Uni<Void>> checks = new ArrayList<>(2);
-        config.perUser().limit().ifPresent(limit -> checks.add(spend(
-                config.keyPrefix() + "user:" + applicationKey + ":" + userId, limit, config.perUser().window(),
-                "this user of this application")));
-        config.perCaller().limit().ifPresent(limit -> checks.add(spend(
-                config.keyPrefix() + "caller:" + callerName, limit, config.perCaller().window(), "this caller")));
-        // Every budget is spent, even when another one already refuses: a rejected call counts too.
-        return Uni.join().all(checks).andCollectFailures().replaceWithVoid()
-                .onFailure(CompositeException.class).transform(RateLimiter::mostTelling);
-    }
-
-    /** A spent budget rather than a Redis failure, when both happened: it tells the caller when to retry. */
-    private static Throwable mostTelling(Throwable failure) {
-        List<Throwable> causes = ((CompositeException) failure).getCauses();
-        return causes.stream().filter(RateLimitedException.class::isInstance).findFirst().orElse(causes.get(0));
+        Uni<Void> user = config.perUser().limit().isPresent()
+                ? spend(config.keyPrefix() + "user:" + applicationKey + ":" + userId, config.perUser().limit().getAsInt(),
+                        config.perUser().window(), "this user of this application")
+                : Uni.createFrom().voidItem();
+        return config.perCaller().limit().isPresent()
+                ? user.chain(() -> spend(config.keyPrefix() + "caller:" + callerName, config.perCaller().limit().getAsInt(),
+                        config.perCaller().window(), "this caller"))
+                : user;
     }
 
     private Uni<Void> spend(String key, int limit, Duration window, String whose) {

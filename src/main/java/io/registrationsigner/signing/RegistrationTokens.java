@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +38,8 @@ public final class RegistrationTokens {
     static final String ISSUER_PREFIX = "//rtc.sinch.com/applications/";
     static final String USERS_INFIX = "/users/";
 
-    private static final DateTimeFormatter KEY_DATE = DateTimeFormatter.ofPattern("uuuuMMdd");
+    private static final DateTimeFormatter KEY_DATE = DateTimeFormatter.ofPattern("uuuuMMdd")
+            .withResolverStyle(ResolverStyle.STRICT);
     private static final Pattern KEY_ID = Pattern.compile(KEY_ID_PREFIX + "\\d{8}");
     private static final int MAX_ECHO = 120;
     private static final AlgorithmConstraints HS256_ONLY = new AlgorithmConstraints(
@@ -137,9 +139,16 @@ public final class RegistrationTokens {
         return derived;
     }
 
+    /** The longest token worth reading (callers check it before {@link #verify}): Sinch's are about 400 characters. */
+    public static final int MAX_TOKEN_LENGTH = 4096;
+    /** The last second of year 9999: JWT times beyond it are no dates anyone issues. */
+    private static final long MAX_EPOCH_SECOND = 253_402_300_799L;
+
     /**
      * Checks a token for one user of one application at {@code now}. The checks run in the order
      * that explains a failure best: shape, application, user, key id date, signature, expiry.
+     * Every field is checked for its type and range before it is used: whatever a caller sends,
+     * the answer is a verification, never an exception.
      */
     public static Verification verify(String token, String applicationKey, String applicationSecret, String userId,
             Instant now) {
@@ -156,16 +165,18 @@ public final class RegistrationTokens {
         } catch (JoseException | RuntimeException e) {
             return Verification.failed("malformed: the header or the claims are not base64url-encoded JSON objects");
         }
-        if (!AlgorithmIdentifiers.HMAC_SHA256.equals(jws.getAlgorithmHeaderValue())) {
-            return Verification.failed("malformed: alg must be HS256, it is " + echo(jws.getAlgorithmHeaderValue()));
+        Object alg = jws.getHeaders().getObjectHeaderValue("alg");
+        if (!AlgorithmIdentifiers.HMAC_SHA256.equals(alg)) {
+            return Verification.failed("malformed: alg must be HS256, it is " + echo(alg));
         }
-        String keyId = jws.getKeyIdHeaderValue();
-        if (keyId == null || !KEY_ID.matcher(keyId).matches()) {
-            return Verification.failed("malformed: kid must be hkdfv1-YYYYMMDD, it is " + echo(keyId));
+        Object kid = jws.getHeaders().getObjectHeaderValue("kid");
+        Optional<LocalDate> keyDate = kid instanceof String keyId ? keyDate(keyId) : Optional.empty();
+        if (keyDate.isEmpty()) {
+            return Verification.failed("malformed: kid must be hkdfv1-YYYYMMDD with a real date, it is " + echo(kid));
         }
-        Optional<String> missing = missingClaim(claims);
-        if (missing.isPresent()) {
-            return Verification.failed("malformed: " + missing.get());
+        Optional<String> malformed = malformedClaim(claims);
+        if (malformed.isPresent()) {
+            return Verification.failed("malformed: " + malformed.get());
         }
         if (!issuer(applicationKey).equals(claims.get("iss"))) {
             return Verification.failed("issued for another application: iss is " + echo(claims.get("iss"))
@@ -175,22 +186,16 @@ public final class RegistrationTokens {
             return Verification.failed("wrong subject: sub is " + echo(claims.get("sub"))
                     + ", expected " + subject(applicationKey, userId));
         }
-        Instant issuedAt = Instant.ofEpochSecond(((Number) claims.get("iat")).longValue());
-        LocalDate keyDate;
-        try {
-            keyDate = LocalDate.parse(keyId.substring(KEY_ID_PREFIX.length()), KEY_DATE);
-        } catch (DateTimeParseException e) {
-            return Verification.failed("malformed: kid " + keyId + " is not a date");
-        }
-        if (!keyDate.equals(utcDate(issuedAt))) {
-            return Verification.failed("wrong key id date: kid is " + keyId + " but iat " + issuedAt
+        Instant issuedAt = Instant.ofEpochSecond((Long) claims.get("iat"));
+        if (!keyDate.get().equals(utcDate(issuedAt))) {
+            return Verification.failed("wrong key id date: kid is " + kid + " but iat " + issuedAt
                     + " is on " + utcDate(issuedAt) + " UTC; the key must be derived from the UTC date of iat");
         }
-        if (!hasValidSignature(jws, applicationSecret, keyDate)) {
+        if (!hasValidSignature(jws, applicationSecret, keyDate.get())) {
             return Verification.failed("wrong signature: not signed with this application's secret and the key of "
-                    + keyDate + " (tampered with, or signed with another secret)");
+                    + keyDate.get() + " (tampered with, or signed with another secret)");
         }
-        Instant expiresAt = Instant.ofEpochSecond(((Number) claims.get("exp")).longValue());
+        Instant expiresAt = Instant.ofEpochSecond((Long) claims.get("exp"));
         if (!now.isBefore(expiresAt)) {
             return Verification.failed("expired at " + expiresAt + " (now " + now.getEpochSecond() + " is past exp)");
         }
@@ -200,25 +205,41 @@ public final class RegistrationTokens {
         return Verification.passed();
     }
 
+    /** The date of {@code hkdfv1-YYYYMMDD}, strictly: 20260231 is no date. */
+    static Optional<LocalDate> keyDate(String keyId) {
+        if (!KEY_ID.matcher(keyId).matches()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalDate.parse(keyId.substring(KEY_ID_PREFIX.length()), KEY_DATE));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
     private static boolean hasValidSignature(JsonWebSignature jws, String applicationSecret, LocalDate keyDate) {
         try {
             jws.setAlgorithmConstraints(HS256_ONLY);
             jws.setKey(new HmacKey(signingKey(applicationSecret, keyDate)));
             return jws.verifySignature();
-        } catch (JoseException e) {
+        } catch (JoseException | RuntimeException e) {
+            // A header jose4j cannot take (a "crit" that is no list, say) verifies nothing.
             return false;
         }
     }
 
-    private static Optional<String> missingClaim(Map<String, Object> claims) {
+    /** Why the claims are not what a token must hold, or empty when they are; iat and exp end up as Longs. */
+    private static Optional<String> malformedClaim(Map<String, Object> claims) {
         for (String name : new String[] { "iss", "sub", "nonce" }) {
             if (!(claims.get(name) instanceof String)) {
                 return Optional.of("the claim " + name + " must be a string");
             }
         }
         for (String name : new String[] { "iat", "exp" }) {
-            if (!(claims.get(name) instanceof Number)) {
-                return Optional.of("the claim " + name + " must be a number (seconds since the epoch)");
+            // The JSON parser gives whole numbers as Long, others as Double or BigInteger.
+            if (!(claims.get(name) instanceof Long seconds) || seconds < 0 || seconds > MAX_EPOCH_SECOND) {
+                return Optional.of("the claim " + name + " must be whole seconds since the epoch, from 0 to "
+                        + MAX_EPOCH_SECOND);
             }
         }
         return Optional.empty();

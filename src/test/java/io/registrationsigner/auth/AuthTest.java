@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,24 @@ class AuthTest extends ServiceTestBase {
                 () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", "Bearer ")));
         assertStatus(Status.Code.UNAUTHENTICATED, "the authorization metadata must be 'Bearer <token>'",
                 () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", TestCaller.BACKEND.token())));
+    }
+
+    @Test
+    void aTokenCountsExactlyAsSentNeverTrimmedIntoAnother() {
+        String token = TestCaller.BACKEND.token();
+        for (String authorization : List.of("Bearer  ", "Bearer \t", "Bearer " + token + " ", "Bearer  " + token,
+                "Bearer " + token + "\t", "Bearer " + token + "\u0001", "Bearer back end", "Bearer " + "a".repeat(513))) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", authorization)));
+            assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode(), e.getStatus().toString());
+            // HTTP/2 itself drops a value with a tab or a control character: then there is no credential.
+            String description = e.getStatus().getDescription();
+            assertTrue(description.startsWith("the bearer token must be 1 to 512 characters of A-Z a-z 0-9")
+                    || description.startsWith("no credential"), authorization + ": " + description);
+        }
+        // The scheme is case-insensitive (RFC 7235); the token is not.
+        assertEquals(1, sign("auth-scheme-case", TestApplication.VECTOR,
+                TestCaller.headers("authorization", "bearer " + token)).getSequence());
     }
 
     @Test

@@ -92,7 +92,8 @@ class GatewayConfigTest {
         List<String> filters = new ArrayList<>();
         connectionManager(envoy).path("http_filters").forEach(filter -> filters.add(filter.path("name").asText()));
         // Removed before the identity service answers, then set from its answer, before the router.
-        assertEquals(List.of("envoy.filters.http.header_mutation", "envoy.filters.http.ext_authz",
+        assertEquals(List.of("envoy.filters.http.buffer", "envoy.filters.http.local_ratelimit",
+                "envoy.filters.http.header_mutation", "envoy.filters.http.ext_authz",
                 "envoy.filters.http.grpc_json_transcoder", "envoy.filters.http.router"), filters);
         assertEquals("x-end-user-id", httpFilter(envoy, "envoy.filters.http.header_mutation")
                 .at("/typed_config/mutations/request_mutations/0/remove").asText());
@@ -104,6 +105,27 @@ class GatewayConfigTest {
                 Pattern.compile("%ENVIRONMENT\\(([A-Z0-9_]+)\\)%"));
         assertEquals(Set.of("SIGNER_GATEWAY_TOKEN"), needed);
         assertTrue(fields(compose().at("/services/envoy/environment")).containsAll(needed));
+    }
+
+    @Test
+    void envoyBoundsWhatAnAppMaySendBeforeTheIdentityServiceIsAsked() throws Exception {
+        JsonNode envoy = YAML.readTree(Path.of("docker", "envoy", "envoy.yaml").toFile());
+        assertEquals(4096, httpFilter(envoy, "envoy.filters.http.buffer").at("/typed_config/max_request_bytes").asInt());
+        JsonNode limit = httpFilter(envoy, "envoy.filters.http.local_ratelimit").path("typed_config");
+        assertTrue(limit.path("local_rate_limit_per_downstream_connection").asBoolean());
+        assertEquals(10, limit.at("/token_bucket/max_tokens").asInt());
+
+        // The first route refuses every grpc-encoding but identity, before the routes to the service.
+        JsonNode first = connectionManager(envoy).at("/route_config/virtual_hosts/0/routes/0");
+        assertEquals("/", first.at("/match/prefix").asText());
+        assertEquals("grpc-encoding", first.at("/match/headers/0/name").asText());
+        assertTrue(first.at("/match/headers/0/present_match").asBoolean());
+        assertEquals("identity", first.at("/match/headers/1/string_match/exact").asText());
+        assertTrue(first.at("/match/headers/1/invert_match").asBoolean());
+        Map<String, String> answer = new HashMap<>();
+        first.path("response_headers_to_add").forEach(h -> answer.put(h.at("/header/key").asText(), h.at("/header/value").asText()));
+        assertEquals("12", answer.get("grpc-status"));
+        assertEquals("identity", answer.get("grpc-accept-encoding"));
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,6 +15,8 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.testing.PrometheusText;
+import io.registrationsigner.testing.RawGrpc;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
@@ -65,6 +69,19 @@ class ErrorModelTest extends ServiceTestBase {
         long sequence = signer(10).signRegistration(SignRegistrationRequest.newBuilder()
                 .setUserId("rejected-user").setApplicationKey(TestApplication.VECTOR.key()).build()).getSequence();
         assertEquals(1, sequence);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "0n", "0m", "0S" })
+    void anExpiredDeadlineIsDeadlineExceededAndCounted(String grpcTimeout) throws Exception {
+        Map<String, String> tags = Map.of("application", "vector", "scheme", "legacy", "outcome", "deadline_exceeded");
+        double before = PrometheusText.value(metrics(), "signer_credentials_total", tags);
+        Status status = RawGrpc.call(url, "signer.v1.RegistrationSigner/SignRegistration", SignRegistrationRequest.newBuilder()
+                .setUserId("expired-deadline").setApplicationKey(TestApplication.VECTOR.key()).build(),
+                Map.of("grpc-timeout", grpcTimeout));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, status.getCode(), status.toString());
+        assertEquals("the caller's deadline passed", status.getDescription());
+        assertEquals(before + 1, PrometheusText.value(metrics(), "signer_credentials_total", tags));
     }
 
     private StatusRuntimeException rejected(String userId, String applicationKey, Status.Code expected) {

@@ -42,6 +42,7 @@ import io.registrationsigner.api.v1.LegacyCredential;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.api.v1.SignRegistrationResponse;
 import io.registrationsigner.api.v1.VerifyRegistrationRequest;
+import io.registrationsigner.api.v1.VerifyRegistrationResponse;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
@@ -50,9 +51,11 @@ import io.registrationsigner.testing.Tokens;
 
 /**
  * 10,000 random and hostile requests as raw frames: well-formed messages with hostile values get
- * only the error model's statuses (and OK only for a valid user id); bytes that are not a valid
- * message may also get the framework's INTERNAL. Never UNKNOWN, never a class name, and the
- * service serves normally afterwards.
+ * only the error model's statuses (and OK only for a valid user id); registration tokens that are
+ * well-formed JWTs with fields of random types and values get an answer (valid=false, with a
+ * reason), never an error; bytes that are not a valid message may also get the framework's
+ * INTERNAL; messages over the size limit RESOURCE_EXHAUSTED. Never UNKNOWN, never a class name,
+ * and the service serves normally afterwards.
  */
 @QuarkusTest
 @WithTestResource(SignerTestResource.class)
@@ -65,6 +68,8 @@ class FuzzTest extends ServiceTestBase {
             Status.Code.NOT_FOUND, Status.Code.UNAVAILABLE);
     private static final String PUNCTUATION = "=_-:/+.%@ \\\"'\u2028\u0000";
     private static final String SINCH_ALPHABET = "ABCXYZabcxyz0189-_=";
+    /** quarkus.grpc.server.max-inbound-message-size */
+    private static final int MAX_INBOUND_MESSAGE = 16_384;
     private static final String[] METHODS = { "SignRegistration", "IssueRegistrationToken", "VerifyRegistration" };
 
     private final Random random = new Random(SEED);
@@ -102,7 +107,10 @@ class FuzzTest extends ServiceTestBase {
     private static void check(String method, byte[] body, boolean wellFormed, byte[] response, Status status,
             Throwable failure) {
         assertTrue(status.getCode() != Status.Code.UNKNOWN, () -> "UNKNOWN: " + status);
-        if (wellFormed) {
+        if (body.length > MAX_INBOUND_MESSAGE) {
+            // Refused by size before it is parsed, whatever it holds.
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode(), () -> method + " answered " + status);
+        } else if (wellFormed) {
             assertTrue(ERROR_MODEL.contains(status.getCode()), () -> method + " answered " + status);
         } else {
             assertTrue(ERROR_MODEL.contains(status.getCode()) || status.getCode() == Status.Code.INTERNAL,
@@ -115,6 +123,10 @@ class FuzzTest extends ServiceTestBase {
             String userId = parse(response).getUserId();
             assertTrue(SINCH_USER_ID.matcher(userId).matches(), () -> "OK for user id " + userId);
         }
+        if (status.isOk() && method.equals("VerifyRegistration")) {
+            VerifyRegistrationResponse verification = parseVerification(response);
+            assertTrue(!verification.getValid() && !verification.getReason().isEmpty(), verification::toString);
+        }
         if (status.isOk() && method.equals("IssueRegistrationToken")) {
             String subject = (String) Tokens.claims(parseToken(response)).get("sub");
             String userId = subject.substring(subject.lastIndexOf('/') + 1);
@@ -125,6 +137,14 @@ class FuzzTest extends ServiceTestBase {
     private static String parseToken(byte[] response) {
         try {
             return IssueRegistrationTokenResponse.parseFrom(response).getToken();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static VerifyRegistrationResponse parseVerification(byte[] response) {
+        try {
+            return VerifyRegistrationResponse.parseFrom(response);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -158,8 +178,13 @@ class FuzzTest extends ServiceTestBase {
             default -> {
                 VerifyRegistrationRequest.Builder verify = VerifyRegistrationRequest.newBuilder().setUserId(userId)
                         .setApplicationKey(key);
-                if (random.nextBoolean()) {
+                int credential = random.nextInt(3);
+                if (credential == 0) {
                     verify.setToken(hostileString() + "." + hostileString() + "." + hostileString());
+                } else if (credential == 1) {
+                    // A valid user of a known application, so that the token itself is checked.
+                    verify.setUserId("crafted-user").setApplicationKey(TestApplication.VECTOR.key())
+                            .setToken(craftedToken("crafted-user", TestApplication.VECTOR.key()));
                 } else {
                     verify.setLegacy(LegacyCredential.newBuilder().setSequence(random.nextLong()).setSignature(hostileString()));
                 }
@@ -167,6 +192,52 @@ class FuzzTest extends ServiceTestBase {
             }
         };
         return message.toByteArray();
+    }
+
+    /** A well-formed JWT whose header fields and claims have random types and values. */
+    private String craftedToken(String userId, String key) {
+        Map<String, Object> header = new java.util.LinkedHashMap<>();
+        header.put("alg", pick("HS256", randomJson()));
+        header.put("kid", pick("hkdfv1-20260101", "hkdfv1-" + (19000101 + random.nextInt(90_000_000)), randomJson()));
+        if (random.nextInt(8) == 0) {
+            header.put("crit", randomJson());
+        }
+        Map<String, Object> claims = new java.util.LinkedHashMap<>();
+        String issuer = "//rtc.sinch.com/applications/" + key;
+        claims.put("iss", pick(issuer, randomJson()));
+        claims.put("sub", pick(issuer + "/users/" + userId, randomJson()));
+        claims.put("nonce", pick("n-" + random.nextInt(), randomJson()));
+        claims.put("iat", pick(1767225600L, randomJson()));
+        claims.put("exp", pick(1767226200L, randomJson()));
+        claims.put("sinch:rtc:instance:exp", pick(1767398400L, randomJson()));
+        claims.keySet().removeIf(name -> random.nextInt(10) == 0);
+        byte[] signature = new byte[random.nextInt(3) == 0 ? random.nextInt(64) : 32];
+        random.nextBytes(signature);
+        java.util.Base64.Encoder base64url = java.util.Base64.getUrlEncoder().withoutPadding();
+        return base64url.encodeToString(org.jose4j.json.JsonUtil.toJson(header).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + "." + base64url.encodeToString(org.jose4j.json.JsonUtil.toJson(claims).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + "." + base64url.encodeToString(signature);
+    }
+
+    /** One of the plausible values half of the time, else the last (a random JSON value). */
+    private Object pick(Object... values) {
+        return random.nextBoolean() ? values[random.nextInt(values.length)] : values[values.length - 1];
+    }
+
+    private Object randomJson() {
+        return switch (random.nextInt(12)) {
+            case 0 -> null;
+            case 1 -> random.nextBoolean();
+            case 2 -> random.nextLong();
+            case 3 -> random.nextDouble() * Math.pow(10, random.nextInt(320));
+            case 4 -> -random.nextInt(1000);
+            case 5 -> new java.math.BigInteger(200, random);
+            case 6 -> java.util.Arrays.asList(randomJson(), "HS256");
+            case 7 -> Map.of("alg", "HS256");
+            case 8 -> Long.MAX_VALUE;
+            case 9 -> "hkdfv1-2026" + random.nextInt(10) + random.nextInt(10) + random.nextInt(4) + random.nextInt(10);
+            default -> hostileString();
+        };
     }
 
     private String hostileString() {

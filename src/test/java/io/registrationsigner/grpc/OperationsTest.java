@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,7 @@ import io.registrationsigner.testing.Reflection;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.TestApplication;
+import io.restassured.RestAssured;
 
 /** What Kubernetes, Prometheus and the engineer with grpcurl see, on the service's one port. */
 @QuarkusTest
@@ -101,4 +103,17 @@ class OperationsTest extends ServiceTestBase {
         }
     }
 
+    @Test
+    void pathsThatStrangersMakeUpGrowNoMetricSeries() {
+        long seriesBefore = metrics().lines().filter(line -> !line.startsWith("#")).count();
+        for (int i = 0; i < 30; i++) {
+            String path = "/probe-" + UUID.randomUUID();
+            RestAssured.given().baseUri("http://localhost").port(url.getPort()).get(path);
+            assertFalse(metrics().contains(path), "a requested path became a metric tag");
+        }
+        String after = metrics();
+        assertFalse(after.contains("http_server_requests"), "the HTTP server binder is on");
+        // Other meters may appear meanwhile (JVM, pools), but not one per path.
+        assertTrue(after.lines().filter(line -> !line.startsWith("#")).count() < seriesBefore + 30);
+    }
 }

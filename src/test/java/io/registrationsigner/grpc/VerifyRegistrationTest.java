@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,7 @@ import io.registrationsigner.testing.TestApplication;
 @WithTestResource(SignerTestResource.class)
 class VerifyRegistrationTest extends ServiceTestBase {
 
-    // Sinch's reference token of DESIGN.md: valid for ten minutes on 2018-01-02, so long expired.
+    // Sinch's reference token: valid for ten minutes on 2018-01-02, so long expired.
     private static final String REFERENCE_TOKEN = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImhrZGZ2MS0yMDE4MDEwMiJ9."
             + "eyJleHAiOjE1MTQ4NjI4NDUsImlhdCI6MTUxNDg2MjI0NSwiaXNzIjoiLy9ydGMuc2luY2guY29tL2FwcGxpY2F0aW9ucy9hMzJlNWE4ZC1mN2Q4"
             + "LTQxMWMtOTY0NS05MDM4ZThkZDA1MWQiLCJub25jZSI6IjZiNDM4YmRhLTJkNWMtNGU4Yy05MmIwLTM5ZjIwYTk0YjM0ZSIsInN1YiI6Ii8vcnRj"
@@ -76,6 +78,44 @@ class VerifyRegistrationTest extends ServiceTestBase {
     void theReferenceTokenIsRecognisedAndExpired() {
         assertInvalid("expired at 2018-01-02T03:14:05Z", verify("foo", TestApplication.JWT_VECTOR, REFERENCE_TOKEN));
         assertInvalid("wrong subject", verify("bar", TestApplication.JWT_VECTOR, REFERENCE_TOKEN));
+    }
+
+    @Test
+    void craftedTokensAreInvalidWithAReasonNeverAnError() {
+        String sub = "\"//rtc.sinch.com/applications/" + TestApplication.VECTOR.key() + "/users/crafted\"";
+        String iss = "\"//rtc.sinch.com/applications/" + TestApplication.VECTOR.key() + "\"";
+        String claims = "{\"iss\":" + iss + ",\"sub\":" + sub + ",\"nonce\":\"n\",\"iat\":1767225600,\"exp\":1767226200}";
+        String header = "{\"alg\":\"HS256\",\"kid\":\"hkdfv1-20260101\"}";
+        List<Map.Entry<String, String>> crafted = new ArrayList<>();
+        crafted.add(Map.entry("malformed: alg must be HS256", jwt("{\"alg\":256,\"kid\":\"hkdfv1-20260101\"}", claims)));
+        crafted.add(Map.entry("malformed: alg must be HS256, it is [HS256]", jwt("{\"alg\":[\"HS256\"],\"kid\":\"hkdfv1-20260101\"}", claims)));
+        crafted.add(Map.entry("malformed: kid must be", jwt("{\"alg\":\"HS256\",\"kid\":20260101}", claims)));
+        crafted.add(Map.entry("malformed: kid must be hkdfv1-YYYYMMDD with a real date, it is hkdfv1-20260231",
+                jwt("{\"alg\":\"HS256\",\"kid\":\"hkdfv1-20260231\"}", claims)));
+        crafted.add(Map.entry("malformed: the claim iat", jwt(header, claims.replace("1767225600", "99999999999999999"))));
+        crafted.add(Map.entry("malformed: the claim exp", jwt(header, claims.replace("1767226200", "-1"))));
+        crafted.add(Map.entry("malformed: the claim exp", jwt(header, claims.replace("1767226200", "1e300"))));
+        crafted.add(Map.entry("malformed: the claim iat", jwt(header, claims.replace("1767225600", "\"1767225600\""))));
+        crafted.add(Map.entry("malformed: the claim iat", jwt(header, claims.replace("1767225600", "1767225600.5"))));
+        crafted.add(Map.entry("malformed: the claim iss", jwt(header, claims.replace(iss, "42"))));
+        crafted.add(Map.entry("malformed: the claim sub", jwt(header, claims.replace(sub, "{}"))));
+        crafted.add(Map.entry("malformed: the header or the claims", jwt(header, "[1,2,3]")));
+        crafted.add(Map.entry("malformed:", jwt(header, claims.replace("1767225600", "1" + "0".repeat(400)))));
+        crafted.add(Map.entry("wrong signature", jwt("{\"alg\":\"HS256\",\"kid\":\"hkdfv1-20260101\",\"crit\":7}", claims)));
+        crafted.forEach(entry -> assertInvalid(entry.getKey(), verify("crafted", TestApplication.VECTOR, entry.getValue())));
+
+        // Far longer than any registration token: refused before it is read.
+        assertRejected(VerifyRegistrationRequest.newBuilder().setUserId("crafted").setApplicationKey(TestApplication.VECTOR.key())
+                .setToken(jwt(header, claims) + "A".repeat(5000)).build(), Status.Code.INVALID_ARGUMENT,
+                "token is longer than 4096 characters");
+    }
+
+    /** header.claims.signature, with a signature of the right length that is right for nothing. */
+    private static String jwt(String header, String claims) {
+        java.util.Base64.Encoder base64url = java.util.Base64.getUrlEncoder().withoutPadding();
+        return base64url.encodeToString(header.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "."
+                + base64url.encodeToString(claims.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "."
+                + base64url.encodeToString(new byte[32]);
     }
 
     @Test

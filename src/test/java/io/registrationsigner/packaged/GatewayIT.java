@@ -135,6 +135,34 @@ class GatewayIT extends ServiceTestBase {
     }
 
     @Test
+    void aCompressedRequestIsRefusedAtTheGateway() throws Exception {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> app("Bearer demo-session-frank").withCompression("gzip").signRegistration(sign("frank")));
+        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals("compressed messages are not accepted: send them uncompressed", e.getStatus().getDescription());
+    }
+
+    @Test
+    void oneSessionCannotSpendTheBudgetOfTheOthers() throws Exception {
+        RegistrationSignerBlockingStub flooding = app("Bearer demo-session-mallory");
+        Map<Status.Code, Integer> outcomes = new HashMap<>();
+        for (int i = 0; i < 30; i++) {
+            Status.Code code;
+            try {
+                flooding.signRegistration(sign("mallory"));
+                code = Status.Code.OK;
+            } catch (StatusRuntimeException e) {
+                code = e.getStatus().getCode();
+                assertEquals("too many calls for this session; retry in a few seconds", e.getStatus().getDescription());
+            }
+            outcomes.merge(code, 1, Integer::sum);
+        }
+        // A burst of 10 beyond the rate; the rest refused by the gateway, before the service.
+        assertTrue(outcomes.getOrDefault(Status.Code.RESOURCE_EXHAUSTED, 0) >= 15, outcomes.toString());
+        assertEquals(1, app("Bearer demo-session-trent").signRegistration(sign("trent")).getSequence());
+    }
+
+    @Test
     void aServiceThatCannotBeReachedIsUnavailable() throws Exception {
         int port = Nginx.freePort();
         try (Nginx nowhere = startNginx(DIR.resolve("nginx-nowhere"), "127.0.0.1:" + Nginx.freePort(), port)) {

@@ -25,7 +25,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc.RegistrationSignerBlockingStub;
+import io.registrationsigner.api.v1.LegacyCredential;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.api.v1.VerifyRegistrationRequest;
 import io.registrationsigner.testing.GrpcChannels;
 import io.registrationsigner.testing.LogScan;
 import io.registrationsigner.testing.RedisProbe;
@@ -36,7 +38,10 @@ import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
 import io.registrationsigner.testing.TestCaller;
 
-/** Two instances of the packaged service on one Redis spend one budget; a rejected call consumes no sequence. */
+/**
+ * Two instances of the packaged service on one Redis spend one budget; a user cannot spend its
+ * caller's budget; a rejected call consumes no sequence.
+ */
 @QuarkusIntegrationTest
 @WithTestResource(value = SignerTestResource.class, initArgs = {
         @ResourceArg(name = SignerTestResource.AUTH, value = "callers"),
@@ -57,10 +62,10 @@ class RateLimitIT extends ServiceTestBase {
             try {
                 List<RegistrationSignerBlockingStub> instances = List.of(stub(channel), stub(secondChannel));
 
-                // Per user: 5 a minute, whichever instance answers.
+                // Per user: 5 a minute, whichever instance answers. One user hammering gets 5.
                 List<Long> sequences = new ArrayList<>();
                 int rejected = 0;
-                for (int i = 0; i < 10; i++) {
+                for (int i = 0; i < 20; i++) {
                     try {
                         sequences.add(instances.get(i % 2).signRegistration(request("rl-user")).getSequence());
                     } catch (StatusRuntimeException e) {
@@ -69,19 +74,27 @@ class RateLimitIT extends ServiceTestBase {
                     }
                 }
                 assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences);
-                assertEquals(5, rejected);
+                assertEquals(15, rejected);
 
-                // Per caller: 12 a minute; the 10 calls above count, rejected or not.
-                instances.get(0).signRegistration(request("rl-user-2"));
-                instances.get(1).signRegistration(request("rl-user-3"));
+                // Per caller: 12 a minute. The 15 calls its own budget refused spent none of it, so
+                // the caller's other users still have 7.
+                for (int user = 2; user <= 8; user++) {
+                    assertEquals(1, instances.get(user % 2).signRegistration(request("rl-user-" + user)).getSequence());
+                }
                 assertRateLimited(assertThrows(StatusRuntimeException.class,
-                        () -> instances.get(0).signRegistration(request("rl-user-4"))), "for this caller");
+                        () -> instances.get(0).signRegistration(request("rl-user-9"))), "for this caller");
+                // Verification answers whether a signature is right: it spends the same budgets.
+                assertRateLimited(assertThrows(StatusRuntimeException.class,
+                        () -> instances.get(1).verifyRegistration(VerifyRegistrationRequest.newBuilder()
+                                .setUserId("rl-user-2").setApplicationKey(TestApplication.VECTOR.key())
+                                .setLegacy(LegacyCredential.newBuilder().setSequence(1).setSignature("AAAA")).build())),
+                        "for this caller");
 
                 // Rejected calls consumed no sequence.
                 String sequenceKey = SignerTestResource.KEY_PREFIX + TestApplication.VECTOR.key() + ":";
                 int redisPort = SignerTestResource.lastRedisPort();
                 assertEquals("5", RedisProbe.get(redisPort, sequenceKey + "rl-user"));
-                assertNull(RedisProbe.get(redisPort, sequenceKey + "rl-user-4"));
+                assertNull(RedisProbe.get(redisPort, sequenceKey + "rl-user-9"));
             } finally {
                 secondChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }

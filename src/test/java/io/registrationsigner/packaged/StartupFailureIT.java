@@ -48,6 +48,17 @@ class StartupFailureIT {
     }
 
     @Test
+    void aCallerTokenHashOfTheEmptyStringStopsStartUp() throws Exception {
+        // What `printf %s "$TOKEN" | sha256sum` gives when TOKEN is unset.
+        String output = startAndExpectFailureWithoutCallers(
+                "-Dsigner.applications.payments.key=" + TestApplication.OTHER.key(),
+                "-Dsigner.applications.payments.secret=" + TestApplication.OTHER.secret(),
+                "-Dsigner.auth.callers.backend.token-sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                "-Dsigner.auth.callers.backend.applications=*");
+        assertTrue(output.contains("signer.auth.callers.backend.token-sha256 is the SHA-256 of the empty string"), output);
+    }
+
+    @Test
     void noApplicationStopsStartUp() throws Exception {
         String output = startAndExpectFailure();
         assertTrue(output.contains("No Sinch application is configured"), output);

@@ -37,10 +37,16 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts it with these configuration properties and waits until it listens. */
     public static ServiceProcess start(String name, Map<String, String> config) {
+        return start(name, config, List.of());
+    }
+
+    /** Starts it with these JVM options (a small heap, say) and configuration properties. */
+    public static ServiceProcess start(String name, Map<String, String> config, List<String> jvmOptions) {
         try {
             Path log = Files.createDirectories(Path.of("target", "test-logs")).resolve(name + ".log");
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
             command.add("-Dquarkus.http.port=0");
             if (!config.containsKey("quarkus.shutdown.delay")) {
                 // The prod profile's 5 s of readiness DOWN before stopping is for Kubernetes, not for tests.
@@ -74,6 +80,10 @@ public final class ServiceProcess implements AutoCloseable {
      * file, as from a mounted Secret), anonymous callers allowed, and {@code config} on top.
      */
     public static ServiceProcess startWithVector(String name, Map<String, String> config) {
+        return startWithVector(name, config, List.of());
+    }
+
+    public static ServiceProcess startWithVector(String name, Map<String, String> config, List<String> jvmOptions) {
         try {
             Path dir = Files.createDirectories(Path.of("target", "test-resources", name + "-" + UUID.randomUUID()));
             Properties applications = new Properties();
@@ -85,7 +95,7 @@ public final class ServiceProcess implements AutoCloseable {
             }
             Map<String, String> all = new HashMap<>(config);
             all.put("quarkus.config.locations", file.toAbsolutePath().toUri().toString());
-            return start(name, all);
+            return start(name, all, jvmOptions);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

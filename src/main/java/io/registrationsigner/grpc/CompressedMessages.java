@@ -1,0 +1,58 @@
+package io.registrationsigner.grpc;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Refuses compressed gRPC messages before anything reads them. The gRPC server inflates a message
+ * whole, before any interceptor runs and with no bound on the inflated size, so 100 KB of gzip
+ * can become 100 MB of heap before authentication. Every request of this service is a few hundred
+ * bytes, so compression buys nothing: such a call ends at once with UNIMPLEMENTED and
+ * {@code grpc-accept-encoding: identity}, as the gRPC protocol prescribes for an encoding a server
+ * does not accept. Uncompressed messages are bounded by {@code quarkus.grpc.server.max-inbound-message-size}.
+ */
+@ApplicationScoped
+public class CompressedMessages {
+
+    static final String GRPC_ENCODING = "grpc-encoding";
+    static final String IDENTITY = "identity";
+    /** Ahead of every other route (ResponseFlushes is -2). */
+    private static final int ROUTE_ORDER = -3;
+    /** grpc-message is percent-encoded: this text needs no escape. */
+    static final String MESSAGE = "compressed messages are not accepted: send them uncompressed (grpc-encoding identity)";
+
+    private final Counter refused;
+
+    CompressedMessages(MeterRegistry registry) {
+        this.refused = Counter.builder("signer.requests.refused")
+                .description("Requests refused before they reached a service, by reason")
+                .tag("reason", "compressed")
+                .register(registry);
+    }
+
+    void routeCalls(@Observes Router router) {
+        router.route().order(ROUTE_ORDER).handler(this::callArrived);
+    }
+
+    private void callArrived(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        String encoding = request.getHeader(GRPC_ENCODING);
+        if (encoding == null || IDENTITY.equals(encoding)) {
+            context.next();
+            return;
+        }
+        refused.increment();
+        // Trailers-only answer; the unread body is then dropped with the stream.
+        context.response().putHeader("content-type", "application/grpc")
+                .putHeader("grpc-status", Integer.toString(io.grpc.Status.Code.UNIMPLEMENTED.value()))
+                .putHeader("grpc-message", MESSAGE)
+                .putHeader("grpc-accept-encoding", IDENTITY)
+                .end();
+    }
+}

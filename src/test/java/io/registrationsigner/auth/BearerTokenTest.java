@@ -1,0 +1,37 @@
+package io.registrationsigner.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The token of an authorization header is taken exactly as sent, or refused. */
+class BearerTokenTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = { "Bearer abc-DEF_123.~+/", "bearer abc-DEF_123.~+/", "BEARER abc-DEF_123.~+/" })
+    void aB64TokenIsTakenAsItIs(String authorization) {
+        assertEquals("abc-DEF_123.~+/", AuthInterceptor.bearerToken(authorization));
+        assertEquals("YWJj==", AuthInterceptor.bearerToken("Bearer YWJj=="));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "Bearer ", "Bearer  ", "Bearer \t", "Bearer \u0000", "Bearer \u000b", "Bearer token ",
+            "Bearer  token", "Bearer token\t", "Bearer tok\u0001en", "Bearer to ken", "Bearer =token", "Bearer tok=en",
+            "Bearer tökén", "Basic dXNlcjpwYXNz", "Bearertoken", "token" })
+    void anythingElseIsRefusedNeverTrimmed(String authorization) {
+        assertThrows(AuthInterceptor.Unauthenticated.class, () -> AuthInterceptor.bearerToken(authorization));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = { 512, 513 })
+    void tokensAreAtMost512Characters(int length) {
+        String authorization = "Bearer " + "a".repeat(length);
+        if (length <= AuthInterceptor.MAX_TOKEN_LENGTH) {
+            assertEquals(length, AuthInterceptor.bearerToken(authorization).length());
+        } else {
+            assertThrows(AuthInterceptor.Unauthenticated.class, () -> AuthInterceptor.bearerToken(authorization));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.registrationsigner.testing;
+
+import java.net.URL;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.google.protobuf.MessageLite;
+
+import io.grpc.Status;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * One gRPC call written by hand over HTTP/2, for what a grpc-java client never sends: an expired
+ * {@code grpc-timeout}, say. Answers the call's status as its trailers (or headers) give it, its message percent-decoded.
+ */
+public final class RawGrpc {
+
+    private RawGrpc() {
+    }
+
+    /** @param headers sent as given, after content-type and te */
+    public static Status call(URL service, String method, MessageLite request, Map<String, String> headers)
+            throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                    .setHttp2ClearTextUpgrade(false));
+            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(service.getHost())
+                    .setPort(service.getPort()).setURI("/" + method);
+            HttpClientResponse response = client.request(options).compose(call -> {
+                call.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
+                headers.forEach(call::putHeader);
+                return call.send(frame(request.toByteArray()));
+            }).compose(answer -> answer.body().map(body -> answer)).toCompletionStage().toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            String status = response.getTrailer("grpc-status") != null ? response.getTrailer("grpc-status")
+                    : response.getHeader("grpc-status");
+            String message = response.getTrailer("grpc-message") != null ? response.getTrailer("grpc-message")
+                    : response.getHeader("grpc-message");
+            return Status.fromCodeValue(Integer.parseInt(status))
+                    .withDescription(message == null ? null : URLDecoder.decode(message, StandardCharsets.UTF_8));
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A length-prefixed, uncompressed gRPC message. */
+    private static Buffer frame(byte[] message) {
+        return Buffer.buffer().appendByte((byte) 0).appendInt(message.length).appendBytes(message);
+    }
+}
