@@ -37,7 +37,14 @@ public class Applications {
 
     private static final Logger LOG = Logger.getLogger(Applications.class);
 
-    private record RetiredSecret(String secret, Instant until) {
+    /** A Sinch Application Secret is 16 bytes, 24 characters of Base64. */
+    static final int SECRET_BYTES = 16;
+
+    record RetiredSecret(String secret, Instant until) {
+        @Override
+        public String toString() {
+            return "RetiredSecret[until=" + until + "]";
+        }
     }
 
     private final AtomicReference<Map<String, Application>> byKey;
@@ -89,20 +96,27 @@ public class Applications {
     void reloadSecretFiles() {
         secretFiles.forEach((key, file) -> {
             Application current = byKey.get().get(key);
-            String secret;
+            Optional<String> read;
             try {
-                secret = Files.readString(file, StandardCharsets.UTF_8).trim();
+                read = readSettled(() -> Files.readString(file, StandardCharsets.UTF_8).trim());
             } catch (IOException | RuntimeException e) {
                 LOG.warnf("Application '%s': cannot read its secret file %s (%s); the current secret stays",
                         current.name(), file, e.getClass().getSimpleName());
                 return;
             }
+            if (read.isEmpty()) {
+                LOG.infof("Application '%s': its secret file %s is being written; it is read again in %s",
+                        current.name(), file, secrets.reloadInterval());
+                return;
+            }
+            String secret = read.get();
             if (secret.equals(current.secret())) {
                 return;
             }
-            if (!isBase64(secret)) {
-                LOG.warnf("Application '%s': its secret file %s changed but is not valid Base64; the current secret stays",
-                        current.name(), file);
+            Optional<String> problem = secretProblem(secret);
+            if (problem.isPresent()) {
+                LOG.warnf("Application '%s': its secret file %s changed but %s; the current secret stays",
+                        current.name(), file, problem.get());
                 return;
             }
             Instant until = clock.instant().plus(secrets.gracePeriod());
@@ -164,22 +178,40 @@ public class Applications {
                 throw new ConfigurationException(property + " cannot be read (" + e.getClass().getSimpleName() + ")");
             }
         }
-        if (!isBase64(secret)) {
-            // The decoder's own message quotes the offending character: it must not reach the log.
-            throw new ConfigurationException(property + " is not valid Base64"
+        secretProblem(secret).ifPresent(problem -> {
+            throw new ConfigurationException(property + " " + problem
                     + " (copy the Application Secret exactly as the Sinch dashboard shows it)");
-        }
+        });
         return new Application(name, key, secret);
     }
 
-    private static boolean isBase64(String text) {
-        if (text.isEmpty()) {
-            return false;
-        }
+    /** What is wrong with this text as a Sinch Application Secret, in words that never quote it. */
+    static Optional<String> secretProblem(String secret) {
+        byte[] decoded;
         try {
-            return Base64.getDecoder().decode(text).length > 0;
+            // The decoder's own message quotes the offending character: it must not reach the log.
+            decoded = Base64.getDecoder().decode(secret);
         } catch (IllegalArgumentException e) {
-            return false;
+            return Optional.of("is not valid Base64");
         }
+        if (decoded.length != SECRET_BYTES) {
+            return Optional.of("is not valid Base64 of " + SECRET_BYTES + " bytes, as every Sinch Application Secret is;"
+                    + " it decodes to " + decoded.length);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The content, read twice: empty when the two reads differ, which a file being written
+     * (copied in place, say, rather than swapped as Kubernetes does) may show.
+     */
+    static Optional<String> readSettled(FileRead read) throws IOException {
+        String first = read.read();
+        return first.equals(read.read()) ? Optional.of(first) : Optional.empty();
+    }
+
+    @FunctionalInterface
+    interface FileRead {
+        String read() throws IOException;
     }
 }

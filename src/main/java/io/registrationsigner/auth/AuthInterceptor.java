@@ -2,6 +2,8 @@ package io.registrationsigner.auth;
 
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -18,12 +20,17 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.quarkus.grpc.GlobalInterceptor;
+import io.registrationsigner.auth.AuthFailures.Reason;
 
 /**
- * Authenticates every call of signer.v1: a bearer token in {@code authorization}, else the TLS
- * client certificate, else (only when allowed) anonymous. A call that fails here ends with
- * UNAUTHENTICATED before the service sees it. Health and reflection are not behind it.
+ * Authenticates every call but gRPC health's, reflection included (it describes the contract to
+ * anyone who asks): a bearer token in {@code authorization}, else the TLS client certificate, else
+ * (only when allowed, as in dev mode) anonymous. A call that fails here ends with UNAUTHENTICATED
+ * (PERMISSION_DENIED when a gateway asserts several end users) before any service sees it, and
+ * is counted and logged by {@link AuthFailures}.
  */
+@GlobalInterceptor
 @ApplicationScoped
 public class AuthInterceptor implements ServerInterceptor {
 
@@ -35,12 +42,17 @@ public class AuthInterceptor implements ServerInterceptor {
     /** Far above any token worth having; what is hashed before authentication stays small. */
     static final int MAX_TOKEN_LENGTH = 512;
 
+    /** Answered without a caller: Kubernetes' gRPC probes and load balancers ask it. */
+    static final String HEALTH_SERVICE = "grpc.health.v1.Health";
+
     private final Callers callers;
+    private final AuthFailures failures;
     private final Metadata.Key<String> userHeader;
     private final String userHeaderName;
 
-    AuthInterceptor(Callers callers, AuthConfig config) {
+    AuthInterceptor(Callers callers, AuthFailures failures, AuthConfig config) {
         this.callers = callers;
+        this.failures = failures;
         this.userHeaderName = config.userHeader();
         this.userHeader = Metadata.Key.of(config.userHeader(), Metadata.ASCII_STRING_MARSHALLER);
     }
@@ -52,44 +64,72 @@ public class AuthInterceptor implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
+        if (HEALTH_SERVICE.equals(call.getMethodDescriptor().getServiceName())) {
+            return next.startCall(call, headers);
+        }
         Caller caller;
+        Optional<String> assertedUser;
         try {
             caller = authenticate(call, headers);
-        } catch (Unauthenticated e) {
-            call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
+            assertedUser = caller.gateway() ? assertedUser(caller, headers) : Optional.empty();
+        } catch (Refused e) {
+            failures.record(e.reason, e.getMessage(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+            call.close(e.status.withDescription(e.getMessage()), new Metadata());
             return new ServerCall.Listener<>() {
             };
         }
-        Optional<String> assertedUser = caller.gateway() ? Optional.ofNullable(headers.get(userHeader)) : Optional.empty();
         Context context = Context.current().withValue(CallerContext.KEY, new CallerContext(caller, assertedUser));
         return Contexts.interceptCall(context, call, headers, next);
     }
 
+    /** The one end user a gateway asserts; several are refused, not resolved by taking one. */
+    private Optional<String> assertedUser(Caller caller, Metadata headers) {
+        List<String> values = values(headers, userHeader);
+        if (values.size() > 1) {
+            throw new Refused(Reason.AMBIGUOUS_END_USER, Status.PERMISSION_DENIED, "caller " + caller.name()
+                    + " is a gateway: it must assert exactly one end user in " + userHeaderName + ", it sent " + values.size());
+        }
+        return values.stream().findFirst();
+    }
+
     private Caller authenticate(ServerCall<?, ?> call, Metadata headers) {
-        String authorization = headers.get(AUTHORIZATION);
-        if (authorization != null) {
-            return callers.byToken(bearerToken(authorization))
-                    .orElseThrow(() -> new Unauthenticated("the bearer token is not the token of any caller"));
+        List<String> authorizations = values(headers, AUTHORIZATION);
+        if (authorizations.size() > 1) {
+            throw new Unauthenticated(Reason.MALFORMED_AUTHORIZATION, "send one authorization metadata entry, not "
+                    + authorizations.size());
+        }
+        if (authorizations.size() == 1) {
+            return callers.byToken(bearerToken(authorizations.get(0)))
+                    .orElseThrow(() -> new Unauthenticated(Reason.UNKNOWN_TOKEN, "the bearer token is not the token of any caller"));
         }
         Optional<X509Certificate> certificate = clientCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         if (certificate.isPresent()) {
             return callers.byCertificate(certificate.get())
-                    .orElseThrow(() -> new Unauthenticated("the client certificate names no caller"));
+                    .orElseThrow(() -> new Unauthenticated(Reason.UNKNOWN_CERTIFICATE, "the client certificate names no caller"));
         }
         if (callers.allowAnonymous()) {
             return Caller.ANONYMOUS;
         }
-        throw new Unauthenticated("no credential: send 'authorization: Bearer <token>' or a client certificate");
+        throw new Unauthenticated(Reason.NO_CREDENTIAL, "no credential: send 'authorization: Bearer <token>' or a client certificate");
+    }
+
+    private static List<String> values(Metadata headers, Metadata.Key<String> key) {
+        Iterable<String> all = headers.getAll(key);
+        List<String> values = new ArrayList<>(1);
+        if (all != null) {
+            all.forEach(values::add);
+        }
+        return values;
     }
 
     /** The token of {@code Bearer <token>} (the scheme in any case), exactly as sent. */
     static String bearerToken(String authorization) {
         if (authorization.length() <= BEARER.length() || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            throw new Unauthenticated("the authorization metadata must be 'Bearer <token>'");
+            throw new Unauthenticated(Reason.MALFORMED_AUTHORIZATION, "the authorization metadata must be 'Bearer <token>'");
         }
         String token = authorization.substring(BEARER.length());
         if (token.length() > MAX_TOKEN_LENGTH || !B64TOKEN.matcher(token).matches()) {
-            throw new Unauthenticated("the bearer token must be 1 to " + MAX_TOKEN_LENGTH
+            throw new Unauthenticated(Reason.MALFORMED_AUTHORIZATION, "the bearer token must be 1 to " + MAX_TOKEN_LENGTH
                     + " characters of A-Z a-z 0-9 - . _ ~ + / followed by any '=' (RFC 6750)");
         }
         return token;
@@ -107,9 +147,21 @@ public class AuthInterceptor implements ServerInterceptor {
         }
     }
 
-    static final class Unauthenticated extends RuntimeException {
-        Unauthenticated(String message) {
+    /** A call refused here, with the status it ends with and why, for the count. */
+    static class Refused extends RuntimeException {
+        final Reason reason;
+        final Status status;
+
+        Refused(Reason reason, Status status, String message) {
             super(message, null, false, false);
+            this.reason = reason;
+            this.status = status;
+        }
+    }
+
+    static final class Unauthenticated extends Refused {
+        Unauthenticated(Reason reason, String message) {
+            super(reason, Status.UNAUTHENTICATED, message);
         }
     }
 }

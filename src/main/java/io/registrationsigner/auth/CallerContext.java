@@ -15,10 +15,14 @@ public record CallerContext(Caller caller, Optional<String> assertedUser) {
 
     private static final CallerContext ANONYMOUS = new CallerContext(Caller.ANONYMOUS, Optional.empty());
 
-    /** The caller of the current call; anonymous outside a call that went through {@link AuthInterceptor}. */
-    public static CallerContext current() {
+    /**
+     * The caller of the current call. Outside a call that went through {@link AuthInterceptor}
+     * there is none: anonymous if anonymous callers are allowed, else empty, and the call must
+     * be refused (it fails closed).
+     */
+    public static Optional<CallerContext> current(boolean allowAnonymous) {
         CallerContext context = KEY.get();
-        return context != null ? context : ANONYMOUS;
+        return context != null ? Optional.of(context) : allowAnonymous ? Optional.of(ANONYMOUS) : Optional.empty();
     }
 
     /** @return why this caller may not ask for this user of this application, or empty when it may. */

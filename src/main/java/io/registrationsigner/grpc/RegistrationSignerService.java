@@ -25,6 +25,7 @@ import io.registrationsigner.audit.AuditLog;
 import io.registrationsigner.auth.AuthInterceptor;
 import io.registrationsigner.auth.Caller;
 import io.registrationsigner.auth.CallerContext;
+import io.registrationsigner.auth.Callers;
 import io.registrationsigner.metrics.CredentialMetrics;
 import io.registrationsigner.ratelimit.RateLimiter;
 import io.registrationsigner.sequence.SequenceStore;
@@ -41,7 +42,6 @@ import io.smallrye.mutiny.Uni;
  * non-blocking Redis INCR; tokens and verifications are computed in memory.
  */
 @GrpcService
-@RegisterInterceptor(AuthInterceptor.class)
 @RegisterInterceptor(DeadlineInterceptor.class)
 public class RegistrationSignerService implements RegistrationSigner {
 
@@ -50,6 +50,7 @@ public class RegistrationSignerService implements RegistrationSigner {
 
     private final Applications applications;
     private final AuthInterceptor auth;
+    private final Callers callers;
     private final SequenceStore sequences;
     private final RateLimiter rateLimiter;
     private final TokenPolicy tokenPolicy;
@@ -58,7 +59,7 @@ public class RegistrationSignerService implements RegistrationSigner {
     private final AuditLog audit;
     private final InFlightCalls inFlight;
 
-    RegistrationSignerService(Applications applications, AuthInterceptor auth, SequenceStore sequences,
+    RegistrationSignerService(Applications applications, AuthInterceptor auth, Callers callers, SequenceStore sequences,
             RateLimiter rateLimiter, TokenPolicy tokenPolicy, Clock clock, CredentialMetrics metrics, AuditLog audit,
             InFlightCalls inFlight) {
         this.inFlight = inFlight;
@@ -66,6 +67,7 @@ public class RegistrationSignerService implements RegistrationSigner {
         this.rateLimiter = rateLimiter;
         this.applications = applications;
         this.auth = auth;
+        this.callers = callers;
         this.sequences = sequences;
         this.tokenPolicy = tokenPolicy;
         this.clock = clock;
@@ -184,7 +186,11 @@ public class RegistrationSignerService implements RegistrationSigner {
     }
 
     private <T> Uni<T> answer(String applicationKey, String userId, Outcome<T> outcome, Call<T> call) {
-        CallerContext caller = CallerContext.current();
+        Optional<CallerContext> authenticated = CallerContext.current(callers.allowAnonymous());
+        if (authenticated.isEmpty()) {
+            return Uni.createFrom().failure(Status.UNAUTHENTICATED.withDescription("no authenticated caller").asRuntimeException());
+        }
+        CallerContext caller = authenticated.get();
         Application application;
         try {
             application = application(applicationKey);

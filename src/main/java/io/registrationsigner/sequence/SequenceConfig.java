@@ -23,12 +23,15 @@ public interface SequenceConfig {
     @WithDefault("2")
     int connections();
 
-    /** The lowest value a sequence may take: {@code none} or {@code epoch-millis}. */
-    @WithDefault("none")
+    /** The lowest value a sequence may take: {@code epoch-millis} or {@code none}. */
+    @WithDefault("epoch-millis")
     Floor floor();
 
     enum Floor {
-        /** Plain INCR: a new or lost key starts again at 1. */
+        /**
+         * Plain INCR: a new or lost key starts again at 1, below values handed out before, when
+         * Redis loses writes (AOF fsync every second, a failover) or evicts keys.
+         */
         NONE,
         /**
          * Never below the Redis server's clock in milliseconds, so that sequences stay above every

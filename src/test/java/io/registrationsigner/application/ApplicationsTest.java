@@ -53,6 +53,30 @@ class ApplicationsTest {
     }
 
     @Test
+    void aSecretOfAnyLengthButSixteenBytesStopsStartUp() {
+        for (String secret : new String[] { "oYdgGRXoxEuJhGDY", "AA==", "AAECAwQFBgcICQoLDA0ODwABAgMEBQYHCAkKCwwNDg8=" }) {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> Applications.index(Map.of("payments", new Config(KEY, secret))));
+            assertTrue(e.getMessage().contains("is not valid Base64 of 16 bytes, as every Sinch Application Secret is"),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains(secret));
+        }
+    }
+
+    @Test
+    void aFileIsTakenOnlyWhenTwoReadsAgree() throws IOException {
+        java.util.Iterator<String> writing = java.util.List.of("oYdgGRXo", "oYdgGRXoxEuJhGDY2KQ/HQ==").iterator();
+        assertTrue(Applications.readSettled(writing::next).isEmpty());
+        assertEquals(Optional.of(SECRET), Applications.readSettled(() -> SECRET));
+    }
+
+    @Test
+    void aRetiredSecretNeverPrintsItself() {
+        String text = new Applications.RetiredSecret(SECRET, java.time.Instant.EPOCH).toString();
+        assertFalse(text.contains(SECRET), text);
+    }
+
+    @Test
     void anEmptySecretOrKeyStopsStartUp() {
         assertThrows(ConfigurationException.class, () -> Applications.index(Map.of("a", new Config(KEY, " "))));
         ConfigurationException e = assertThrows(ConfigurationException.class,

@@ -33,6 +33,8 @@ import io.registrationsigner.testing.TestApplication;
 class SecretFileReloadTest extends ServiceTestBase {
 
     private static final String USER = "rotated-user";
+    /** The rotated secret cut short by a careless copy: valid Base64 of 12 bytes. */
+    private static final String TRUNCATED = TestApplication.ROTATED_SECRET.substring(0, 16);
 
     @Test
     void aChangedSecretFileTakesEffectWithoutARestart() throws IOException {
@@ -53,15 +55,22 @@ class SecretFileReloadTest extends ServiceTestBase {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !verify(before).getValid());
         assertTrue(verify(before).getReason().startsWith("wrong signature"));
 
-        // A file that does not hold a valid secret leaves the current one in place.
-        replace(file, TestApplication.StartupSecrets.NOT_BASE64);
+        // A file that does not hold a valid secret (not Base64, cut short, one byte) leaves the
+        // current one in place, and the previous one is not retired for it.
         Path log = Path.of("target", "test-logs", "quarkus-test.log");
-        Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> Files.readString(log).contains("secret file " + file + " changed but is not valid Base64"));
-        SignRegistrationResponse still = sign();
-        assertEquals(Signatures.expected(USER, TestApplication.OTHER.key(), still.getSequence(),
-                TestApplication.ROTATED_SECRET), still.getSignature());
-        assertFalse(Files.readString(log).contains(TestApplication.ROTATED_SECRET));
+        for (String invalid : new String[] { TestApplication.StartupSecrets.NOT_BASE64, TRUNCATED, "AA==" }) {
+            long linesBefore = Files.readAllLines(log).size();
+            replace(file, invalid);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.readAllLines(log).stream()
+                    .skip(linesBefore).anyMatch(line -> line.contains("secret file " + file + " changed but is not valid Base64")));
+            SignRegistrationResponse still = sign();
+            assertEquals(Signatures.expected(USER, TestApplication.OTHER.key(), still.getSequence(),
+                    TestApplication.ROTATED_SECRET), still.getSignature());
+        }
+        String logText = Files.readString(log);
+        for (String secret : new String[] { TestApplication.ROTATED_SECRET, TestApplication.OTHER.secret(), TRUNCATED }) {
+            assertFalse(logText.contains(secret), "a secret in the log");
+        }
     }
 
     /** As Kubernetes updates a Secret volume: the new content appears at once, never half-written. */

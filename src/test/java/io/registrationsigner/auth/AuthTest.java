@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,11 @@ import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
 import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -25,6 +29,7 @@ import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.api.v1.SignRegistrationResponse;
+import io.registrationsigner.testing.PrometheusText;
 import io.registrationsigner.testing.Reflection;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
@@ -116,10 +121,51 @@ class AuthTest extends ServiceTestBase {
     }
 
     @Test
-    void healthAndReflectionNeedNoCredential() throws Exception {
+    void healthNeedsNoCredentialButReflectionNeedsACaller() throws Exception {
         assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus());
-        assertTrue(Reflection.services(channel).contains("signer.v1.RegistrationSigner"));
+        Exception refused = assertThrows(Exception.class, () -> Reflection.services(channel));
+        assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(refused).getCode(), refused.toString());
+        assertTrue(Reflection.services(ClientInterceptors.intercept(channel, TestCaller.BACKEND.credentials()))
+                .contains("signer.v1.RegistrationSigner"));
+    }
+
+    @Test
+    void aGatewayMustAssertExactlyOneEndUserAndACallerSendOneToken() {
+        Metadata twoUsers = new Metadata();
+        twoUsers.put(AUTHORIZATION, "Bearer " + TestCaller.GATEWAY.token());
+        twoUsers.put(USER, "end-user-1");
+        twoUsers.put(USER, "end-user-2");
+        assertStatus(Status.Code.PERMISSION_DENIED, "caller gateway is a gateway: it must assert exactly one end user in x-end-user-id, it sent 2",
+                () -> sign("end-user-2", TestApplication.VECTOR, MetadataUtils.newAttachHeadersInterceptor(twoUsers)));
+
+        Metadata twoTokens = new Metadata();
+        twoTokens.put(AUTHORIZATION, "Bearer " + TestCaller.LIMITED.token());
+        twoTokens.put(AUTHORIZATION, "Bearer " + TestCaller.BACKEND.token());
+        assertStatus(Status.Code.UNAUTHENTICATED, "send one authorization metadata entry, not 2",
+                () -> sign("two-tokens", TestApplication.VECTOR, MetadataUtils.newAttachHeadersInterceptor(twoTokens)));
+    }
+
+    @Test
+    void failedAuthenticationsAreCountedByReasonAndLoggedWithoutTheToken() throws Exception {
+        String before = metrics();
+        String wrongToken = "not-a-caller-Qw8Er4Ty6Ui2";
+        for (int i = 0; i < 5; i++) {
+            assertThrows(StatusRuntimeException.class, () -> sign("counted", TestApplication.VECTOR,
+                    TestCaller.headers("authorization", "Bearer " + wrongToken)));
+        }
+        assertThrows(StatusRuntimeException.class, () -> signer(10).signRegistration(request("counted", TestApplication.VECTOR)));
+        String after = metrics();
+        assertEquals(5, PrometheusText.value(after, "signer_auth_failures_total", Map.of("reason", "unknown_token"))
+                - PrometheusText.value(before, "signer_auth_failures_total", Map.of("reason", "unknown_token")));
+        assertEquals(1, PrometheusText.value(after, "signer_auth_failures_total", Map.of("reason", "no_credential"))
+                - PrometheusText.value(before, "signer_auth_failures_total", Map.of("reason", "no_credential")));
+
+        String log = Files.readString(Path.of("target", "test-logs", "quarkus-test.log"));
+        assertTrue(log.contains("Call refused (unknown_token) from "), "no log line of a refused call");
+        assertFalse(log.contains(wrongToken), "a refused token in the log");
+        // At most one line per reason and 10 s: five refusals in a row are not five lines.
+        assertTrue(log.lines().filter(line -> line.contains("Call refused (unknown_token)")).count() < 5);
     }
 
     @Test
@@ -141,6 +187,9 @@ class AuthTest extends ServiceTestBase {
         assertFalse(log.contains(signed.getSignature()), "a signature in the log");
         assertFalse(log.contains(token.split("\\.")[2]), "a token in the log");
     }
+
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> USER = Metadata.Key.of(TestCaller.USER_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
     private SignRegistrationResponse sign(String userId, TestApplication application, ClientInterceptor credentials) {
         return signer(10).withInterceptors(credentials).signRegistration(request(userId, application));

@@ -69,7 +69,7 @@ class PackagedServiceIT extends ServiceTestBase {
     @Test
     @Order(1)
     void aClientThatOnlyKnowsReflectionIssuesACredentialWithoutNamingTheApplication() throws Exception {
-        assertTrue(Reflection.services(channel).contains("signer.v1.RegistrationSigner"));
+        assertTrue(Reflection.services(asBackend()).contains("signer.v1.RegistrationSigner"));
         MethodDescriptor method = discover("signer.v1.RegistrationSigner").findMethodByName("SignRegistration");
         Descriptor input = method.getInputType();
 
@@ -134,9 +134,14 @@ class PackagedServiceIT extends ServiceTestBase {
                 Map.of("application", "vector", "scheme", "legacy", "outcome", "invalid_argument")));
     }
 
+    /** Reflection answers authenticated callers only: grpcurl sends the token with -H. */
+    private io.grpc.Channel asBackend() {
+        return io.grpc.ClientInterceptors.intercept(channel, TestCaller.BACKEND.credentials());
+    }
+
     /** The service's file and its imports, as grpcurl builds them from reflection. */
     private ServiceDescriptor discover(String symbol) throws Exception {
-        var files = Reflection.ask(channel, ServerReflectionRequest.newBuilder().setFileContainingSymbol(symbol).build())
+        var files = Reflection.ask(asBackend(), ServerReflectionRequest.newBuilder().setFileContainingSymbol(symbol).build())
                 .getFileDescriptorResponse().getFileDescriptorProtoList();
         Map<String, FileDescriptorProto> byName = new HashMap<>();
         for (ByteString bytes : files) {
@@ -159,7 +164,7 @@ class PackagedServiceIT extends ServiceTestBase {
             String name = file.getDependency(i);
             FileDescriptorProto dependency = byName.get(name);
             if (dependency == null) {
-                dependency = FileDescriptorProto.parseFrom(Reflection.ask(channel, ServerReflectionRequest.newBuilder()
+                dependency = FileDescriptorProto.parseFrom(Reflection.ask(asBackend(), ServerReflectionRequest.newBuilder()
                         .setFileByFilename(name).build()).getFileDescriptorResponse().getFileDescriptorProto(0));
                 byName.put(name, dependency);
             }

@@ -59,6 +59,19 @@ class StartupFailureIT {
     }
 
     @Test
+    void aRedisPasswordInTheHostsStopsStartUpWithoutBeingPrinted() throws Exception {
+        // A '|' makes the URI unparsable: the configuration's own message would quote it whole.
+        for (String hosts : new String[] { "redis://:" + StartupSecrets.REDIS_PASSWORD + "@127.0.0.1:1",
+                "redis://default:" + StartupSecrets.REDIS_PASSWORD + "@127.0.0.1:1" }) {
+            String output = startAndExpectFailure("-Dsigner.applications.payments.key=" + TestApplication.OTHER.key(),
+                    "-Dsigner.applications.payments.secret=" + TestApplication.OTHER.secret(),
+                    "-Dquarkus.redis.hosts=" + hosts);
+            assertTrue(output.contains("quarkus.redis.hosts holds a password"), output);
+            assertFalse(output.contains(StartupSecrets.REDIS_PASSWORD), "the Redis password was printed");
+        }
+    }
+
+    @Test
     void noApplicationStopsStartUp() throws Exception {
         String output = startAndExpectFailure();
         assertTrue(output.contains("No Sinch application is configured"), output);
@@ -78,7 +91,7 @@ class StartupFailureIT {
         command.add("-Dquarkus.http.port=0");
         // Nothing listens there: start-up must fail on the configuration, before Redis matters.
         command.add("-Dquarkus.redis.hosts=redis://127.0.0.1:1");
-        command.addAll(List.of(properties));
+        command.addAll(List.of(properties)); // a later -D of the same name wins
         command.add("-jar");
         command.add(JAR.toString());
         // Next to the other logs of the test run, which are all searched for secrets.

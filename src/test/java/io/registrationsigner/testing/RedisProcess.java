@@ -74,7 +74,7 @@ public final class RedisProcess implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
-    /** Starts it (again), on the same port with the same settings, and waits for PONG. */
+    /** Starts it (again), on the same port with the same settings, and waits until it answers PING. */
     public synchronized void start() {
         try {
             Files.createDirectories(dir);
@@ -91,7 +91,9 @@ public final class RedisProcess implements AutoCloseable {
                             + Files.readString(dir.resolve("redis-" + port + ".log")));
                 }
                 try {
-                    if ("+PONG".equals(RedisProbe.command(port, "PING"))) {
+                    String reply = RedisProbe.command(port, "PING");
+                    // A server with requirepass answers, but not PONG, before AUTH.
+                    if ("+PONG".equals(reply) || reply.startsWith("-NOAUTH")) {
                         return;
                     }
                 } catch (UncheckedIOException notYet) {

@@ -77,7 +77,8 @@ public final class ServiceProcess implements AutoCloseable {
 
     /**
      * An instance with the one application {@link TestApplication#VECTOR} (its secret in a config
-     * file, as from a mounted Secret), anonymous callers allowed, and {@code config} on top.
+     * file, as from a mounted Secret), anonymous callers allowed, sequences from 1 (floor none),
+     * and {@code config} on top.
      */
     public static ServiceProcess startWithVector(String name, Map<String, String> config) {
         return startWithVector(name, config, List.of());
@@ -94,6 +95,8 @@ public final class ServiceProcess implements AutoCloseable {
                 applications.store(out, name);
             }
             Map<String, String> all = new HashMap<>(config);
+            // Sequences from 1, unless the test asks for the production default's clock floor.
+            all.putIfAbsent("signer.sequence.floor", "none");
             all.put("quarkus.config.locations", file.toAbsolutePath().toUri().toString());
             return start(name, all, jvmOptions);
         } catch (IOException e) {

@@ -72,6 +72,8 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.redis.hosts", redis.uri().toString());
         config.put("signer.sequence.key-prefix", KEY_PREFIX);
+        // Sequences from 1, which the tests read more easily than the production default's clock floor.
+        config.put("signer.sequence.floor", "none");
         // The packaged service's management interface on a free port (@QuarkusTest uses test-port).
         config.put("quarkus.management.port", "0");
         // The packaged service stops at once: the prod profile's shutdown delay is for Kubernetes.

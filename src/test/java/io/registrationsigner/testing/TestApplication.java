@@ -19,11 +19,12 @@ public record TestApplication(String name, String key, String secret) {
             "a32e5a8d-f7d8-411c-9645-9038e8dd051d", "ax8hTTQJF0OPXL32r1LHMA==");
 
     /** What a test writes into OTHER's secret file to rotate it. */
-    public static final String ROTATED_SECRET = "cm90YXRlZC1zZWNyZXQtMjAyNg==";
+    public static final String ROTATED_SECRET = "cm90YXRlZC0yMDI2LWtleQ==";
 
     /** Every secret and caller token any test hands to the service: none may show up in a log, metric or status. */
     public static final List<String> ALL_SECRETS = Stream.concat(Stream.of(VECTOR.secret,
-            OTHER.secret, JWT_VECTOR.secret, ROTATED_SECRET, StartupSecrets.NOT_BASE64, StartupSecrets.WITHOUT_KEY),
+            OTHER.secret, JWT_VECTOR.secret, ROTATED_SECRET, StartupSecrets.NOT_BASE64, StartupSecrets.WITHOUT_KEY,
+            StartupSecrets.REDIS_PASSWORD),
             TestCaller.ALL_TOKENS.stream()).toList();
 
     public void putInto(Map<Object, Object> config) {
@@ -34,7 +35,9 @@ public record TestApplication(String name, String key, String secret) {
     /** Secrets of the broken configurations that the start-up tests feed to the packaged service. */
     public static final class StartupSecrets {
         public static final String NOT_BASE64 = "NotBase64*Secret%Value!";
-        public static final String WITHOUT_KEY = "U2VjcmV0T2ZBbkFwcFdpdGhvdXRLZXk=";
+        public static final String WITHOUT_KEY = "U2VjcmV0V2l0aG91dEtleQ==";
+        /** A Redis password as generators make them, with a character that a URI does not allow. */
+        public static final String REDIS_PASSWORD = "Rp9|vX2#kQ7zL4";
 
         private StartupSecrets() {
         }

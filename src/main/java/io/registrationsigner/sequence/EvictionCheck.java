@@ -1,0 +1,74 @@
+package io.registrationsigner.sequence;
+
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigurationException;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * At start-up, asks Redis whether it may evict keys that have no expiry, as the sequence keys
+ * have none ({@code maxmemory-policy allkeys-*}): an evicted key starts again below values
+ * handed out before. Without the clock floor that stops start-up; with it, it is logged as an
+ * error. A Redis that cannot be asked (down, or CONFIG disabled, as on some managed services) is
+ * logged and does not stop start-up.
+ */
+@ApplicationScoped
+public class EvictionCheck {
+
+    private static final Logger LOG = Logger.getLogger(EvictionCheck.class);
+    static final String POLICY = "maxmemory-policy";
+
+    private final Redis redis;
+    private final SequenceConfig config;
+
+    EvictionCheck(Redis redis, SequenceConfig config) {
+        this.redis = redis;
+        this.config = config;
+    }
+
+    void check(@Observes StartupEvent started) {
+        Optional<String> policy;
+        try {
+            policy = policy(redis.send(Request.cmd(Command.CONFIG).arg("GET").arg(POLICY))
+                    .await().atMost(config.timeout()));
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not read Redis' %s (%s): make sure it is noeviction or volatile-*, never allkeys-*",
+                    POLICY, e.getClass().getSimpleName());
+            return;
+        }
+        if (policy.isEmpty() || !policy.get().startsWith("allkeys-")) {
+            return;
+        }
+        String problem = "Redis' " + POLICY + " is " + policy.get() + ": it may evict sequence keys, which have no"
+                + " expiry, and a user's next sequence would then start again";
+        if (config.floor() == SequenceConfig.Floor.NONE) {
+            throw new ConfigurationException(problem + " at 1, below values handed out before. Set " + POLICY
+                    + " noeviction (or volatile-*) in Redis, or signer.sequence.floor=epoch-millis");
+        }
+        LOG.errorf("%s at the clock floor. Set %s noeviction (or volatile-*) in Redis.", problem, POLICY);
+    }
+
+    /** CONFIG GET answers a map (RESP3) or a flat list of name and value (RESP2). */
+    static Optional<String> policy(Response response) {
+        if (response == null) {
+            return Optional.empty();
+        }
+        try {
+            if (response.containsKey(POLICY)) {
+                return Optional.of(response.get(POLICY).toString());
+            }
+        } catch (UnsupportedOperationException notAMap) {
+            // RESP2: read as a list below
+        }
+        return response.size() >= 2 ? Optional.of(response.get(1).toString()) : Optional.empty();
+    }
+}
