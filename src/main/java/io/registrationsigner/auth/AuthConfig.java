@@ -30,7 +30,17 @@ public interface AuthConfig {
         /** SHA-256 of the caller's bearer token, in hex: {@code printf %s "$TOKEN" | sha256sum}. */
         Optional<String> tokenSha256();
 
-        /** The caller's client certificate name: its subject CN or one of its DNS, URI or e-mail SANs. */
+        /**
+         * A URI SAN of the caller's client certificate, such as a SPIFFE id
+         * ({@code spiffe://cluster.local/ns/payments/sa/backend}). Needs a trust store of the CAs
+         * that issue caller certificates.
+         */
+        Optional<String> certificateUri();
+
+        /** A DNS SAN of the caller's client certificate; needs the same trust store. */
+        Optional<String> certificateDns();
+
+        /** Not read: names are matched as URI or DNS SANs only. Refused at start-up, with the way out. */
         Optional<String> certificateName();
 
         /** Names of the applications it may use ({@code signer.applications.<name>}), or {@code *} for all. */

@@ -14,19 +14,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
-
 import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import io.quarkus.tls.TlsConfiguration;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import io.registrationsigner.application.ApplicationsConfig;
 
 /**
  * The configured callers, checked at start-up. Bearer tokens are known only by their SHA-256 and
- * compared in constant time; certificates by their subject CN or SANs.
+ * compared in constant time; certificates by a URI or DNS SAN, and only with a trust store of the
+ * service's own.
  */
 @Startup
 @ApplicationScoped
@@ -37,31 +38,64 @@ public class Callers {
 
     private final boolean allowAnonymous;
     private final List<TokenCaller> byToken = new ArrayList<>();
+    /** Keyed by {@code uri:<SAN>} or {@code dns:<SAN>}: a name of one kind never matches one of the other. */
     private final Map<String, Caller> byCertificateName;
 
-    Callers(AuthConfig config, ApplicationsConfig applications) {
+    Callers(AuthConfig config, ApplicationsConfig applications, TlsConfigurationRegistry tls,
+            @ConfigProperty(name = "quarkus.http.tls-configuration-name") Optional<String> httpTlsConfiguration) {
         this.allowAnonymous = config.allowAnonymous();
         if (config.callers().isEmpty() && !allowAnonymous) {
             throw new ConfigurationException("No caller authentication is configured: set"
-                    + " signer.auth.callers.<name>.token-sha256 or .certificate-name for each calling service,"
-                    + " or signer.auth.allow-anonymous=true to let anyone who reaches the port call it");
+                    + " signer.auth.callers.<name>.token-sha256 or .certificate-uri / .certificate-dns for each calling"
+                    + " service, or signer.auth.allow-anonymous=true to let anyone who reaches the port call it");
         }
         Map<String, Caller> certificates = new HashMap<>();
         config.callers().forEach((name, caller) -> {
             String prefix = "signer.auth.callers." + name;
             Caller resolved = new Caller(name, applications(prefix, caller.applications(), applications), caller.gateway());
-            if (caller.tokenSha256().isEmpty() && caller.certificateName().isEmpty()) {
-                throw new ConfigurationException(prefix + " has neither token-sha256 nor certificate-name");
+            if (caller.certificateName().isPresent()) {
+                throw new ConfigurationException(prefix + ".certificate-name is not supported: it matched the subject CN"
+                        + " and every SAN alike. Set " + prefix + ".certificate-uri (a URI SAN, such as a SPIFFE id) or "
+                        + prefix + ".certificate-dns (a DNS SAN)");
+            }
+            List<String> names = new ArrayList<>();
+            caller.certificateUri().ifPresent(uri -> names.add(URI + uri));
+            caller.certificateDns().ifPresent(dns -> names.add(DNS + dns));
+            if (caller.tokenSha256().isEmpty() && names.isEmpty()) {
+                throw new ConfigurationException(prefix + " has neither token-sha256 nor certificate-uri or certificate-dns");
             }
             caller.tokenSha256().ifPresent(hex -> byToken.add(new TokenCaller(sha256Hex(prefix, hex), resolved)));
-            caller.certificateName().ifPresent(certificateName -> {
+            for (String certificateName : names) {
                 if (certificates.put(certificateName, resolved) != null) {
-                    throw new ConfigurationException(prefix + ".certificate-name " + certificateName
-                            + " is the certificate name of another caller too");
+                    throw new ConfigurationException(prefix + " names the certificate " + certificateName
+                            + ", which names another caller too");
                 }
-            });
+            }
         });
+        if (!certificates.isEmpty()) {
+            requireTrustStore(tls, httpTlsConfiguration);
+        }
         this.byCertificateName = Map.copyOf(certificates);
+    }
+
+    /**
+     * Callers named by certificate need the CAs that issue their certificates, and only those:
+     * without a trust store of its own, the server would take any certificate that the JDK's
+     * public CAs vouch for, and anyone can get one for a DNS name of their own.
+     */
+    private static void requireTrustStore(TlsConfigurationRegistry tls, Optional<String> httpTlsConfiguration) {
+        Optional<TlsConfiguration> configuration = httpTlsConfiguration.isPresent() ? tls.get(httpTlsConfiguration.get())
+                : tls.getDefault();
+        String which = httpTlsConfiguration.map(name -> "quarkus.tls." + name).orElse("quarkus.tls");
+        if (configuration.isEmpty() || configuration.get().getKeyStore() == null) {
+            throw new ConfigurationException("Callers are named by client certificate, but the service port has no TLS:"
+                    + " set quarkus.http.tls-configuration-name and its key-store and trust-store (README, Security)");
+        }
+        if (configuration.get().isTrustAll() || configuration.get().getTrustStore() == null) {
+            throw new ConfigurationException("Callers are named by client certificate, but " + which
+                    + " has no trust store of its own: set " + which + ".trust-store to the CAs that issue caller"
+                    + " certificates (never trust-all, nor the JDK's public CAs)");
+        }
     }
 
     public boolean allowAnonymous() {
@@ -80,7 +114,7 @@ public class Callers {
         return Optional.ofNullable(found);
     }
 
-    /** The caller named by this certificate's subject CN or one of its DNS, URI or e-mail SANs. */
+    /** The caller named by one of this certificate's URI or DNS SANs; the subject CN names no one. */
     public Optional<Caller> byCertificate(X509Certificate certificate) {
         for (String name : names(certificate)) {
             Caller caller = byCertificateName.get(name);
@@ -91,23 +125,26 @@ public class Callers {
         return Optional.empty();
     }
 
+    private static final String URI = "uri:";
+    private static final String DNS = "dns:";
+    private static final int DNS_NAME = 2;
+    private static final int URI_NAME = 6;
+
+    /** The certificate's SANs, each as {@code uri:<name>} or {@code dns:<name>}. */
     static List<String> names(X509Certificate certificate) {
         List<String> names = new ArrayList<>();
         try {
-            for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
-                if ("CN".equalsIgnoreCase(rdn.getType())) {
-                    names.add(String.valueOf(rdn.getValue()));
-                }
-            }
             if (certificate.getSubjectAlternativeNames() != null) {
                 for (List<?> san : certificate.getSubjectAlternativeNames()) {
                     int type = (Integer) san.get(0);
-                    if (type == 1 || type == 2 || type == 6) { // rfc822Name, dNSName, uniformResourceIdentifier
-                        names.add(String.valueOf(san.get(1)));
+                    if (type == URI_NAME) {
+                        names.add(URI + san.get(1));
+                    } else if (type == DNS_NAME) {
+                        names.add(DNS + san.get(1));
                     }
                 }
             }
-        } catch (InvalidNameException | CertificateParsingException e) {
+        } catch (CertificateParsingException e) {
             // A certificate we cannot read names no caller.
         }
         return names;

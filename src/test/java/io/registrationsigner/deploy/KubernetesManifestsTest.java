@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -29,7 +30,11 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.quarkus.runtime.configuration.DurationConverter;
+import io.registrationsigner.application.ApplicationsConfig;
+import io.registrationsigner.auth.AuthConfig;
 import io.registrationsigner.sequence.SequenceConfig;
+import io.registrationsigner.testing.Docs;
+import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -59,6 +64,7 @@ class KubernetesManifestsTest {
     private static final int MANAGEMENT_PORT = 9000;
 
     private static final List<HasMetadata> RESOURCES = new ArrayList<>();
+    private static final List<JsonNode> CERTIFICATES = new ArrayList<>();
 
     @BeforeAll
     static void read() throws IOException {
@@ -68,6 +74,11 @@ class KubernetesManifestsTest {
             try (MappingIterator<JsonNode> documents = yaml.readerFor(JsonNode.class)
                     .readValues(Files.readString(MANIFESTS.resolve(resource.asText())))) {
                 for (JsonNode document : documents.readAll()) {
+                    if (document.get("apiVersion").asText().startsWith("cert-manager.io/")) {
+                        // No fabric8 model for cert-manager's kinds: checked as a tree.
+                        CERTIFICATES.add(document);
+                        continue;
+                    }
                     Class<? extends HasMetadata> type = KINDS.get(document.get("kind").asText());
                     assertNotNull(type, "an expected kind: " + document.get("kind"));
                     HasMetadata typed = yaml.treeToValue(document, type);
@@ -121,6 +132,88 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void secretsArriveAsFilesOfMountedSecretsNeverAsEnvironmentVariables() {
+        var pod = one(Deployment.class).getSpec().getTemplate().getSpec();
+        Container container = pod.getContainers().get(0);
+        assertTrue(container.getEnv().stream().allMatch(variable -> variable.getValueFrom() == null
+                || variable.getValueFrom().getSecretKeyRef() == null), "a secret in an environment variable");
+        assertTrue(container.getEnvFrom().stream().allMatch(source -> source.getSecretRef() == null),
+                "a Secret as environment variables");
+
+        Map<String, String> mounts = new HashMap<>();
+        for (var mount : container.getVolumeMounts()) {
+            var volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+            if (volume.getSecret() != null) {
+                assertTrue(mount.getReadOnly(), mount.getName());
+                mounts.put(mount.getMountPath() + "/", volume.getSecret().getSecretName());
+            }
+        }
+        // Every secret the service reads is a file under a mounted Secret.
+        List<String> files = new ArrayList<>();
+        applications().forEach((name, application) -> files.add(application.secretFile().orElseThrow(
+                () -> new AssertionError("application " + name + " has its secret in the configuration, not in a file"))));
+        files.add(environment(container, "SIGNER_REDIS_PASSWORD_FILE"));
+        files.add(configMap("registration-signer").getData().get("QUARKUS_TLS_SIGNER_KEY_STORE_PEM_0_KEY"));
+        for (String file : files) {
+            assertTrue(mounts.keySet().stream().anyMatch(file::startsWith), file + " is in no mounted Secret " + mounts);
+        }
+    }
+
+    @Test
+    void theApplicationsFileIsReadByTheServicesOwnConfiguration() {
+        var application = applications().get("payments");
+        assertTrue(application.secret().isEmpty(), "a secret in a ConfigMap");
+        AuthConfig auth = applicationsConfig().getConfigMapping(AuthConfig.class);
+        assertTrue(auth.callers().get("gateway").gateway());
+        assertTrue(auth.callers().get("gateway").certificateDns().isPresent());
+        assertEquals(64, auth.callers().get("backend").tokenSha256().orElseThrow().length());
+        Container container = one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        String location = environment(container, "QUARKUS_CONFIG_LOCATIONS");
+        var configMount = container.getVolumeMounts().stream().filter(m -> location.startsWith(m.getMountPath() + "/"))
+                .findFirst().orElseThrow();
+        String configVolume = one(Deployment.class).getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals(configMount.getName())).findFirst().orElseThrow().getConfigMap().getName();
+        assertTrue(configMap(configVolume).getData().containsKey(location.substring(location.lastIndexOf('/') + 1)));
+    }
+
+    @Test
+    void theGrpcPortSpeaksTlsAsTheReadmeSaysWithTheCertificateCertManagerIssues() {
+        Map<String, String> environment = configMap("registration-signer").getData();
+        Properties recipe = Docs.propertiesBlock(Docs.README, "quarkus.http.tls-configuration-name");
+        for (String property : recipe.stringPropertyNames()) {
+            assertEquals(recipe.getProperty(property), environment.get(Docs.environmentName(property)), property);
+        }
+        assertEquals(Integer.toString(GRPC_PORT), recipe.getProperty("quarkus.http.ssl-port"));
+
+        JsonNode certificate = CERTIFICATES.stream().filter(c -> c.path("kind").asText().equals("Certificate"))
+                .findFirst().orElseThrow();
+        String tlsSecret = one(Deployment.class).getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getSecret() != null && v.getName().equals("tls")).findFirst().orElseThrow()
+                .getSecret().getSecretName();
+        assertEquals(tlsSecret, certificate.at("/spec/secretName").asText());
+        List<String> dnsNames = new ArrayList<>();
+        certificate.at("/spec/dnsNames").forEach(name -> dnsNames.add(name.asText()));
+        for (Service service : all(Service.class)) {
+            if (service.getSpec().getPorts().stream().anyMatch(port -> port.getPort() == GRPC_PORT)) {
+                assertTrue(dnsNames.stream().anyMatch(name -> name.startsWith(service.getMetadata().getName())),
+                        service.getMetadata().getName() + " is not in the certificate");
+            }
+        }
+    }
+
+    @Test
+    void theNetworkPolicyAdmitsOnlyNamedPodsOfNamedNamespaces() {
+        for (var rule : one(NetworkPolicy.class).getSpec().getIngress()) {
+            for (var peer : rule.getFrom()) {
+                assertNotNull(peer.getNamespaceSelector(), peer.toString());
+                assertNotNull(peer.getNamespaceSelector().getMatchLabels().get("kubernetes.io/metadata.name"), peer.toString());
+                assertNotNull(peer.getPodSelector(), "a whole namespace is admitted: " + peer);
+                assertFalse(peer.getPodSelector().getMatchLabels().isEmpty(), peer.toString());
+            }
+        }
+    }
+
+    @Test
     void theNetworkPolicyLetsInOnlyTheServicePortsAndOutOnlyRedisAndDns() {
         NetworkPolicy policy = one(NetworkPolicy.class);
         assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
@@ -134,7 +227,7 @@ class KubernetesManifestsTest {
 
     @Test
     void theConfigMapTurnsOnTheSequenceFloorAndSentinelFailoverInNamesTheServiceReads() throws IOException {
-        Map<String, String> environment = one(ConfigMap.class).getData();
+        Map<String, String> environment = configMap("registration-signer").getData();
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(SequenceConfig.class)
                 .withConverter(Duration.class, 100, new DurationConverter())
                 .withSources(new EnvConfigSource(environment, 300)).build();
@@ -175,6 +268,33 @@ class KubernetesManifestsTest {
                 """, Deployment.class);
         assertEquals(Set.of("test: DeploymentSpec.replicass", "test: Container.readinessProbes"),
                 Set.copyOf(unknownFields(misspelled, "test")));
+    }
+
+    private static ConfigMap configMap(String name) {
+        return all(ConfigMap.class).stream().filter(c -> c.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static String environment(Container container, String name) {
+        return container.getEnv().stream().filter(variable -> variable.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name)).getValue();
+    }
+
+    /** applications.properties of the ConfigMap, read by the service's own configuration mapping. */
+    private static SmallRyeConfig applicationsConfig() {
+        try {
+            Properties file = new Properties();
+            file.load(new java.io.StringReader(configMap("registration-signer-applications").getData().get("applications.properties")));
+            Map<String, String> properties = new HashMap<>();
+            file.stringPropertyNames().forEach(name -> properties.put(name, file.getProperty(name)));
+            return new SmallRyeConfigBuilder().withMapping(ApplicationsConfig.class).withMapping(AuthConfig.class)
+                    .withSources(new PropertiesConfigSource(properties, "applications.properties", 100)).build();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, ApplicationsConfig.ApplicationConfig> applications() {
+        return applicationsConfig().getConfigMapping(ApplicationsConfig.class).applications();
     }
 
     private static void assertProbe(Probe probe, String path, Map<String, Integer> ports) {

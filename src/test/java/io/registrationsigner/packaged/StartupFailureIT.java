@@ -14,6 +14,10 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import io.smallrye.certs.CertificateGenerator;
+import io.smallrye.certs.CertificateRequest;
+import io.smallrye.certs.Format;
+
 import io.registrationsigner.testing.TestApplication.StartupSecrets;
 import io.registrationsigner.testing.TestApplication;
 
@@ -69,6 +73,27 @@ class StartupFailureIT {
             assertTrue(output.contains("quarkus.redis.hosts holds a password"), output);
             assertFalse(output.contains(StartupSecrets.REDIS_PASSWORD), "the Redis password was printed");
         }
+    }
+
+    @Test
+    void callersNamedByCertificateNeedATrustStoreOfTheServicesOwn() throws Exception {
+        String[] application = { "-Dsigner.applications.payments.key=" + TestApplication.OTHER.key(),
+                "-Dsigner.applications.payments.secret=" + TestApplication.OTHER.secret(),
+                "-Dsigner.auth.callers.mesh.certificate-uri=spiffe://cluster.local/ns/payments/sa/backend",
+                "-Dsigner.auth.callers.mesh.applications=*" };
+        String withoutTls = startAndExpectFailureWithoutCallers(application);
+        assertTrue(withoutTls.contains("Callers are named by client certificate, but the service port has no TLS"), withoutTls);
+
+        Path certificates = Files.createDirectories(Path.of("target", "test-resources", "startup-tls-" + System.nanoTime()));
+        new CertificateGenerator(certificates, true).generate(new CertificateRequest().withName("server")
+                .withCN("localhost").withFormat(Format.PEM));
+        List<String> tlsWithoutTrustStore = new ArrayList<>(List.of(application));
+        tlsWithoutTrustStore.addAll(List.of(
+                "-Dquarkus.tls.signer.key-store.pem.0.cert=" + certificates.resolve("server.crt"),
+                "-Dquarkus.tls.signer.key-store.pem.0.key=" + certificates.resolve("server.key"),
+                "-Dquarkus.http.tls-configuration-name=signer", "-Dquarkus.http.ssl-port=0"));
+        String withoutTrustStore = startAndExpectFailureWithoutCallers(tlsWithoutTrustStore.toArray(String[]::new));
+        assertTrue(withoutTrustStore.contains("but quarkus.tls.signer has no trust store of its own"), withoutTrustStore);
     }
 
     @Test

@@ -10,6 +10,25 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.smallrye.certs.CertificateGenerator;
 import io.smallrye.certs.CertificateRequest;
@@ -34,11 +53,15 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
 
     /**
      * Init arg {@code tls=on}: the port speaks TLS only, with a server certificate for localhost,
-     * asks for client certificates and trusts the one of CN {@value #CLIENT_CN} (caller "backend-cert").
+     * asks for client certificates and trusts three: DNS SAN {@value #CLIENT_CN} (caller
+     * "backend-cert"), URI SAN {@value #SPIFFE_ID} (caller "spiffe"), and "mallory", whose CN and
+     * DNS SAN spell that URI.
      * Certificates are generated into {@link #lastCertificates()}.
      */
     public static final String TLS = "tls";
     public static final String CLIENT_CN = "backend.internal";
+    /** The URI SAN of spiffe-client.crt, which names caller "spiffe". */
+    public static final String SPIFFE_ID = "spiffe://cluster.local/ns/payments/sa/backend";
 
     private static volatile Path lastCertificates;
 
@@ -93,11 +116,16 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
             Path certificates = generateCertificates(dir.resolve("certs"));
             config.put("quarkus.tls.signer.key-store.pem.0.cert", certificates.resolve("server.crt").toString());
             config.put("quarkus.tls.signer.key-store.pem.0.key", certificates.resolve("server.key").toString());
-            config.put("quarkus.tls.signer.trust-store.pem.certs", certificates.resolve("backend-server-ca.crt").toString());
+            config.put("quarkus.tls.signer.trust-store.pem.certs", String.join(",",
+                    certificates.resolve("backend-server-ca.crt").toString(),
+                    certificates.resolve("spiffe-client.crt").toString(),
+                    certificates.resolve("mallory-server-ca.crt").toString()));
             config.put("quarkus.http.tls-configuration-name", "signer");
             config.put("quarkus.http.insecure-requests", "disabled");
-            config.put("signer.auth.callers.backend-cert.certificate-name", CLIENT_CN);
+            config.put("signer.auth.callers.backend-cert.certificate-dns", CLIENT_CN);
             config.put("signer.auth.callers.backend-cert.applications", "*");
+            config.put("signer.auth.callers.spiffe.certificate-uri", SPIFFE_ID);
+            config.put("signer.auth.callers.spiffe.applications", "*");
         }
         if (rateLimit) {
             config.put("signer.rate-limit.per-user.limit", "5");
@@ -156,10 +184,35 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
                     .withClientCertificate());
             generator.generate(new CertificateRequest().withName("stranger").withCN(CLIENT_CN).withFormat(Format.PEM)
                     .withClientCertificate());
+            // Trusted, and its subject CN and DNS SAN spell the SPIFFE id of caller "spiffe": names
+            // of another kind, which must not name that caller.
+            generator.generate(new CertificateRequest().withName("mallory").withCN(SPIFFE_ID).withFormat(Format.PEM)
+                    .withClientCertificate());
+            uriCertificate(dir, "spiffe-client", SPIFFE_ID);
             lastCertificates = dir.toAbsolutePath();
             return lastCertificates;
         } catch (Exception e) {
             throw new IllegalStateException("Could not generate the test certificates", e);
+        }
+    }
+
+    /** A self-signed client certificate whose one SAN is the URI {@code uri}, as SPIFFE issues them. */
+    private static void uriCertificate(Path dir, String name, String uri) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair keys = generator.generateKeyPair();
+        X500Name subject = new X500Name("CN=" + name);
+        Instant now = Instant.now();
+        X509CertificateHolder holder = new JcaX509v3CertificateBuilder(subject, BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(2))), subject, keys.getPublic())
+                .addExtension(Extension.subjectAlternativeName, false,
+                        new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)))
+                .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth))
+                .build(new JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate()));
+        try (JcaPEMWriter certificate = new JcaPEMWriter(Files.newBufferedWriter(dir.resolve(name + ".crt")));
+                JcaPEMWriter key = new JcaPEMWriter(Files.newBufferedWriter(dir.resolve(name + ".key")))) {
+            certificate.writeObject(holder);
+            key.writeObject(new JcaPKCS8Generator(keys.getPrivate(), null));
         }
     }
 
