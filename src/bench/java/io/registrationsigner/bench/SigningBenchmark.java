@@ -44,8 +44,8 @@ import io.registrationsigner.signing.RegistrationTokens;
 public class SigningBenchmark {
 
     private static final String USER = "alice-1234";
-    private static final String KEY = "196087a1-e815-4bc4-8984-60d8d8a43f1d";
-    private static final String SECRET = "oYdgGRXoxEuJhGDY2KQ/HQ==";
+    private static final String KEY = io.registrationsigner.testing.SinchVectors.LEGACY_KEY;
+    private static final String SECRET = io.registrationsigner.testing.SinchVectors.LEGACY_SECRET;
     private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
     private static final RegistrationTokens.Claims CLAIMS = new RegistrationTokens.Claims(KEY, USER, NOW,
             NOW.plusSeconds(600), "6f1f3cd0-1c8a-4bd7-9a3e-2b8d8b0c1f5e", Optional.empty());

@@ -11,9 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.annotation.PreDestroy;
@@ -24,6 +21,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.registrationsigner.signing.ApplicationKeys;
+import io.vertx.core.Vertx;
 
 /**
  * The configured Sinch applications, checked once at start-up: a bad configuration stops the
@@ -52,9 +50,11 @@ public class Applications {
     private final Map<String, RetiredSecret> retired = new ConcurrentHashMap<>();
     private final SecretsConfig secrets;
     private final Clock clock;
-    private final ScheduledExecutorService reloader;
+    private static final long NO_TIMER = -1;
+    private final Vertx vertx;
+    private final long reloadTimer;
 
-    Applications(ApplicationsConfig config, SecretsConfig secrets, Clock clock) {
+    Applications(ApplicationsConfig config, SecretsConfig secrets, Clock clock, Vertx vertx) {
         this.byKey = new AtomicReference<>(index(config.applications()));
         this.secrets = secrets;
         this.clock = clock;
@@ -62,17 +62,14 @@ public class Applications {
         config.applications().forEach((name, application) -> application.secretFile()
                 .ifPresent(file -> files.put(application.key().trim(), Path.of(file))));
         this.secretFiles = Map.copyOf(files);
-        if (secretFiles.isEmpty()) {
-            reloader = null;
-        } else {
-            reloader = Executors.newSingleThreadScheduledExecutor(task -> {
-                Thread thread = new Thread(task, "secret-file-reloader");
-                thread.setDaemon(true);
-                return thread;
-            });
-            long interval = secrets.reloadInterval().toMillis();
-            reloader.scheduleWithFixedDelay(this::reloadSecretFiles, interval, interval, TimeUnit.MILLISECONDS);
-        }
+        // Files are read on a worker thread, never on the event loop that fires the timer.
+        this.reloadTimer = secretFiles.isEmpty() ? NO_TIMER
+                : vertx.setPeriodic(secrets.reloadInterval().toMillis(),
+                        timer -> vertx.executeBlocking(() -> {
+                            reloadSecretFiles();
+                            return null;
+                        }, false));
+        this.vertx = vertx;
     }
 
     /** The application with this Sinch Application Key. */
@@ -133,8 +130,8 @@ public class Applications {
 
     @PreDestroy
     void stopReloading() {
-        if (reloader != null) {
-            reloader.shutdownNow();
+        if (reloadTimer != NO_TIMER) {
+            vertx.cancelTimer(reloadTimer);
         }
     }
 

@@ -89,7 +89,7 @@ public class Callers {
         String which = httpTlsConfiguration.map(name -> "quarkus.tls." + name).orElse("quarkus.tls");
         if (configuration.isEmpty() || configuration.get().getKeyStore() == null) {
             throw new ConfigurationException("Callers are named by client certificate, but the service port has no TLS:"
-                    + " set quarkus.http.tls-configuration-name and its key-store and trust-store (README, Security)");
+                    + " set quarkus.http.tls-configuration-name and its key-store and trust-store (docs/security.md)");
         }
         if (configuration.get().isTrustAll() || configuration.get().getTrustStore() == null) {
             throw new ConfigurationException("Callers are named by client certificate, but " + which

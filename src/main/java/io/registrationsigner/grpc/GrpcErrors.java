@@ -9,7 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.registrationsigner.ratelimit.RateLimitedException;
-import io.registrationsigner.sequence.RedisUnavailableException;
+import io.registrationsigner.redis.RedisUnavailableException;
 
 /**
  * The one place where failures become gRPC statuses. Every description is written here or by

@@ -35,6 +35,8 @@ import io.registrationsigner.signing.RegistrationTokens;
 import io.registrationsigner.signing.UserIds;
 import io.registrationsigner.signing.Verification;
 import io.registrationsigner.token.TokenPolicy;
+import io.registrationsigner.transport.DeadlineInterceptor;
+import io.registrationsigner.transport.InFlightCalls;
 import io.smallrye.mutiny.Uni;
 
 /**

@@ -4,9 +4,9 @@ import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.registrationsigner.sequence.RedisPipeline;
-import io.registrationsigner.sequence.RedisUnavailableException;
-import io.registrationsigner.sequence.SequenceConfig;
+import io.registrationsigner.redis.RedisPipeline;
+import io.registrationsigner.redis.RedisUnavailableException;
+import io.registrationsigner.redis.RedisConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -33,10 +33,10 @@ public class RateLimiter {
     private final Duration timeout;
     private final boolean enabled;
 
-    RateLimiter(RedisPipeline redis, RateLimitConfig config, SequenceConfig sequenceConfig) {
+    RateLimiter(RedisPipeline redis, RateLimitConfig config, RedisConfig redisConfig) {
         this.redis = redis;
         this.config = config;
-        this.timeout = sequenceConfig.timeout();
+        this.timeout = redisConfig.timeout();
         this.enabled = config.perUser().limit().isPresent() || config.perCaller().limit().isPresent();
     }
 

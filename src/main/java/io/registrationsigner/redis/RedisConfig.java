@@ -1,12 +1,25 @@
 package io.registrationsigner.redis;
 
+import java.time.Duration;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
-/** How the service authenticates to Redis, beside Quarkus' own {@code quarkus.redis.*}. */
+/** How the service uses Redis, beside Quarkus' own {@code quarkus.redis.*}. */
 @ConfigMapping(prefix = "signer.redis")
 public interface RedisConfig {
+
+    /** How long a call waits for a Redis command (sequence, rate limit) before it fails with UNAVAILABLE. */
+    @WithDefault("2s")
+    Duration timeout();
+
+    /**
+     * Long-lived Redis connections that carry the commands, pipelined (see RedisPipeline). Each
+     * holds at most quarkus.redis.max-waiting-handlers unanswered commands.
+     */
+    @WithDefault("2")
+    int connections();
 
     /**
      * A file that holds the Redis password, such as a key of a mounted Kubernetes Secret; read

@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import io.registrationsigner.redis.RedisConfig;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -29,17 +30,19 @@ public class EvictionCheck {
 
     private final Redis redis;
     private final SequenceConfig config;
+    private final RedisConfig redisConfig;
 
-    EvictionCheck(Redis redis, SequenceConfig config) {
+    EvictionCheck(Redis redis, SequenceConfig config, RedisConfig redisConfig) {
         this.redis = redis;
         this.config = config;
+        this.redisConfig = redisConfig;
     }
 
     void check(@Observes StartupEvent started) {
         Optional<String> policy;
         try {
             policy = policy(redis.send(Request.cmd(Command.CONFIG).arg("GET").arg(POLICY))
-                    .await().atMost(config.timeout()));
+                    .await().atMost(redisConfig.timeout()));
         } catch (RuntimeException e) {
             LOG.warnf("Could not read Redis' %s (%s): make sure it is noeviction or volatile-*, never allkeys-*",
                     POLICY, e.getClass().getSimpleName());

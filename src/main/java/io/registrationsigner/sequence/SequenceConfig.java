@@ -1,7 +1,5 @@
 package io.registrationsigner.sequence;
 
-import java.time.Duration;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -11,17 +9,6 @@ public interface SequenceConfig {
     /** Prefix of the Redis keys that hold the sequences, one key per (application, user). */
     @WithDefault("signer:seq:")
     String keyPrefix();
-
-    /** How long a call waits for Redis before it fails with UNAVAILABLE. */
-    @WithDefault("2s")
-    Duration timeout();
-
-    /**
-     * Long-lived Redis connections that carry the sequence commands, pipelined (see RedisPipeline).
-     * Each holds at most quarkus.redis.max-waiting-handlers unanswered commands.
-     */
-    @WithDefault("2")
-    int connections();
 
     /** The lowest value a sequence may take: {@code epoch-millis} or {@code none}. */
     @WithDefault("epoch-millis")

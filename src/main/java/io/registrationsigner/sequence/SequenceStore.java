@@ -1,7 +1,12 @@
 package io.registrationsigner.sequence;
 
+import java.time.Duration;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.registrationsigner.redis.RedisConfig;
+import io.registrationsigner.redis.RedisPipeline;
+import io.registrationsigner.redis.RedisUnavailableException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -33,10 +38,12 @@ public class SequenceStore {
 
     private final RedisPipeline redis;
     private final SequenceConfig config;
+    private final Duration timeout;
 
-    SequenceStore(RedisPipeline redis, SequenceConfig config) {
+    SequenceStore(RedisPipeline redis, SequenceConfig config, RedisConfig redisConfig) {
         this.redis = redis;
         this.config = config;
+        this.timeout = redisConfig.timeout();
     }
 
     /** The next sequence of the pair. Fails with {@link RedisUnavailableException}. */
@@ -47,7 +54,7 @@ public class SequenceStore {
             case EPOCH_MILLIS -> Request.cmd(Command.EVAL).arg(INCR_WITH_EPOCH_MILLIS_FLOOR).arg(1).arg(key);
         };
         Uni<Long> next = redis.send(request).map(Response::toLong);
-        return RedisUnavailableException.bounded(next, config.timeout(), "the sequence store");
+        return RedisUnavailableException.bounded(next, timeout, "the sequence store");
     }
 
     String key(String applicationKey, String userId) {

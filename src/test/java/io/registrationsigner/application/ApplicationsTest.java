@@ -19,11 +19,12 @@ import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import io.registrationsigner.testing.SinchVectors;
 
 class ApplicationsTest {
 
-    private static final String KEY = "196087a1-e815-4bc4-8984-60d8d8a43f1d";
-    private static final String SECRET = "oYdgGRXoxEuJhGDY2KQ/HQ==";
+    private static final String KEY = SinchVectors.LEGACY_KEY;
+    private static final String SECRET = SinchVectors.LEGACY_SECRET;
 
     record Config(String key, Optional<String> secret, Optional<String> secretFile)
             implements ApplicationsConfig.ApplicationConfig {
@@ -65,7 +66,7 @@ class ApplicationsTest {
 
     @Test
     void aFileIsTakenOnlyWhenTwoReadsAgree() throws IOException {
-        java.util.Iterator<String> writing = java.util.List.of("oYdgGRXo", "oYdgGRXoxEuJhGDY2KQ/HQ==").iterator();
+        java.util.Iterator<String> writing = java.util.List.of(SECRET.substring(0, 8), SECRET).iterator();
         assertTrue(Applications.readSettled(writing::next).isEmpty());
         assertEquals(Optional.of(SECRET), Applications.readSettled(() -> SECRET));
     }

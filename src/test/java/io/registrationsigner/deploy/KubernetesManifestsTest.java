@@ -32,6 +32,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.registrationsigner.application.ApplicationsConfig;
 import io.registrationsigner.auth.AuthConfig;
+import io.registrationsigner.redis.RedisConfig;
 import io.registrationsigner.sequence.SequenceConfig;
 import io.registrationsigner.testing.Docs;
 import io.smallrye.config.PropertiesConfigSource;
@@ -177,9 +178,9 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void theGrpcPortSpeaksTlsAsTheReadmeSaysWithTheCertificateCertManagerIssues() {
+    void theGrpcPortSpeaksTlsAsTheSecurityDocSaysWithTheCertificateCertManagerIssues() {
         Map<String, String> environment = configMap("registration-signer").getData();
-        Properties recipe = Docs.propertiesBlock(Docs.README, "quarkus.http.tls-configuration-name");
+        Properties recipe = Docs.propertiesBlock(Docs.SECURITY, "quarkus.http.tls-configuration-name");
         for (String property : recipe.stringPropertyNames()) {
             assertEquals(recipe.getProperty(property), environment.get(Docs.environmentName(property)), property);
         }
@@ -243,8 +244,12 @@ class KubernetesManifestsTest {
             properties.load(in);
         }
         long delay = new DurationConverter().convert(properties.getProperty("quarkus.shutdown.delay")).toSeconds();
-        // After the delay, the calls still in flight get up to the sequence timeout + 0.5 s (InFlightCalls).
-        long finish = new DurationConverter().convert(properties.getProperty("signer.sequence.timeout")).toSeconds() + 1;
+        // After the delay, the calls still in flight get up to the Redis timeout + 0.5 s (InFlightCalls).
+        RedisConfig redis = new SmallRyeConfigBuilder().withMapping(RedisConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new EnvConfigSource(configMap("registration-signer").getData(), 300)).build()
+                .getConfigMapping(RedisConfig.class);
+        long finish = redis.timeout().toSeconds() + 1;
         long grace = one(Deployment.class).getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
         assertTrue(grace > delay + finish, grace + " s of grace for " + delay + " s of delay and " + finish + " s to finish calls");
         // Quarkus' graceful shutdown timeout closes HTTP/2 connections under unread answers (ConnectionShutdown).

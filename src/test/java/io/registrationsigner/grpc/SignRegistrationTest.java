@@ -29,6 +29,7 @@ import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.Signatures;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.SinchVectors;
 
 /** SignRegistration through the real server (generated from the top-level proto/) and a real Redis. */
 @QuarkusTest
@@ -39,13 +40,13 @@ class SignRegistrationTest extends ServiceTestBase {
     RedisDataSource redis;
 
     @Test
-    void answersWithTheDesignVectors() {
+    void answersWithSinchsTestVectors() {
         SignRegistrationResponse first = sign("alice", TestApplication.VECTOR);
         SignRegistrationResponse second = sign("alice", TestApplication.VECTOR);
         assertEquals(1, first.getSequence());
-        assertEquals("7NYSnv8J5/aLOjlQALjGY+OmdD4=", first.getSignature());
+        assertEquals(SinchVectors.LEGACY_SIGNATURE_1, first.getSignature());
         assertEquals(2, second.getSequence());
-        assertEquals("AuLsxVBkIOTKbP2qcq6o64fuYSk=", second.getSignature());
+        assertEquals(SinchVectors.LEGACY_SIGNATURE_2, second.getSignature());
         assertEquals("alice", first.getUserId());
         assertEquals(TestApplication.VECTOR.key(), first.getApplicationKey());
     }
@@ -69,7 +70,7 @@ class SignRegistrationTest extends ServiceTestBase {
 
     /**
      * 1,000 calls in flight at once. On a cold JVM some may wait longer than the Redis timeout and
-     * get UNAVAILABLE; the client retries those, as the README advises. Every call then succeeds,
+     * get UNAVAILABLE; the client retries those, as docs/clients.md advises. Every call then succeeds,
      * no sequence is handed out twice, and the only gaps are sequences of calls answered UNAVAILABLE.
      */
     @Test

@@ -26,18 +26,15 @@ import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.SinchVectors;
 
 /** VerifyRegistration accepts every credential the service issues and says why a broken one fails. */
 @QuarkusTest
 @WithTestResource(SignerTestResource.class)
 class VerifyRegistrationTest extends ServiceTestBase {
 
-    // Sinch's reference token: valid for ten minutes on 2018-01-02, so long expired.
-    private static final String REFERENCE_TOKEN = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImhrZGZ2MS0yMDE4MDEwMiJ9."
-            + "eyJleHAiOjE1MTQ4NjI4NDUsImlhdCI6MTUxNDg2MjI0NSwiaXNzIjoiLy9ydGMuc2luY2guY29tL2FwcGxpY2F0aW9ucy9hMzJlNWE4ZC1mN2Q4"
-            + "LTQxMWMtOTY0NS05MDM4ZThkZDA1MWQiLCJub25jZSI6IjZiNDM4YmRhLTJkNWMtNGU4Yy05MmIwLTM5ZjIwYTk0YjM0ZSIsInN1YiI6Ii8vcnRj"
-            + "LnNpbmNoLmNvbS9hcHBsaWNhdGlvbnMvYTMyZTVhOGQtZjdkOC00MTFjLTk2NDUtOTAzOGU4ZGQwNTFkL3VzZXJzL2ZvbyJ9."
-            + "10N-QAvRK0-dacox5X5YusK7C0AWb-kZLiNNTKLQw8I";
+    // Sinch's published reference token: valid for ten minutes on 2018-01-02, so long expired.
+    private static final String REFERENCE_TOKEN = SinchVectors.JWT_TOKEN;
 
     @Test
     void acceptsAnIssuedLegacyCredentialAndRejectsItsBrokenVariants() {

@@ -12,7 +12,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -174,13 +173,8 @@ class GatewayIT extends ServiceTestBase {
     }
 
     private static Nginx startNginx(Path dir, String upstream, int port) throws Exception {
-        if (Nginx.binary().isEmpty()) {
-            // .ci/run installs nginx and requires this test; elsewhere it says what is missing.
-            Assumptions.assumeFalse(Boolean.getBoolean("signer.tests.require-nginx")
-                    || "true".equals(System.getenv("SIGNER_TESTS_REQUIRE_NGINX")),
-                    "nginx is not installed (apt-get install nginx): the gateway tests are skipped");
-            throw new IllegalStateException("nginx is required (SIGNER_TESTS_REQUIRE_NGINX=true) but not installed");
-        }
+        // .ci/run installs nginx and requires this test; elsewhere it is skipped with what is missing.
+        Nginx.assumeAvailable(Nginx.binary().isPresent(), Nginx.required());
         Path certificates = dir.resolve("certs");
         java.nio.file.Files.createDirectories(certificates);
         new CertificateGenerator(certificates, true).generate(new CertificateRequest().withName("gateway")

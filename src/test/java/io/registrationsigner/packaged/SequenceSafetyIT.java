@@ -336,7 +336,7 @@ class SequenceSafetyIT {
         try (RedisProcess redis = RedisProcess.server(DIR.resolve("pool"))) {
             config = new HashMap<>(redisAt(redis, "none"));
             // One pipelined connection that holds at most two unanswered commands.
-            config.put("signer.sequence.connections", "1");
+            config.put("signer.redis.connections", "1");
             config.put("quarkus.redis.max-waiting-handlers", "2");
             try (ServiceProcess service = ServiceProcess.startWithVector("small-queue-service", config)) {
                 ManagedChannel channel = GrpcChannels.open(service.url());

@@ -29,7 +29,7 @@ import io.smallrye.certs.CertificateRequest;
 import io.smallrye.certs.Format;
 
 /**
- * The README's TLS recipe, exactly as written (only its files and, for the test, its port moved):
+ * The TLS recipe of docs/security.md, exactly as written (only its files and, for the test, its port moved):
  * gRPC over TLS alone on the recipe's port, and a caller named by the DNS SAN of its certificate.
  */
 class TlsRecipeIT {
@@ -39,7 +39,7 @@ class TlsRecipeIT {
 
     @Test
     void theDocumentedPropertiesServeGrpcOverTlsOnTheirPortToACallerNamedByCertificate() throws Exception {
-        Properties recipe = Docs.propertiesBlock(Docs.README, "quarkus.http.tls-configuration-name");
+        Properties recipe = Docs.propertiesBlock(Docs.SECURITY, "quarkus.http.tls-configuration-name");
         assertEquals("8080", recipe.getProperty("quarkus.http.ssl-port"), "the port every manifest and image exposes");
 
         Path dir = Path.of("target", "test-resources", "tls-recipe-" + UUID.randomUUID()).toAbsolutePath();

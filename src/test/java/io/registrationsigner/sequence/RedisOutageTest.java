@@ -29,7 +29,7 @@ import io.registrationsigner.testing.TestApplication;
 @WithTestResource(value = SignerTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
 class RedisOutageTest extends ServiceTestBase {
 
-    /** signer.sequence.timeout: the configured bound on a call's wait for Redis. */
+    /** signer.redis.timeout: the configured bound on a call's wait for Redis. */
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
     private static final Duration MARGIN = Duration.ofMillis(1500);
 

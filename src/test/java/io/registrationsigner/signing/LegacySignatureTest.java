@@ -4,24 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 import io.registrationsigner.testing.Signatures;
+import io.registrationsigner.testing.SinchVectors;
 
 class LegacySignatureTest {
 
-    private static final String KEY = "196087a1-e815-4bc4-8984-60d8d8a43f1d";
-    private static final String SECRET = "oYdgGRXoxEuJhGDY2KQ/HQ==";
+    private static final String KEY = SinchVectors.LEGACY_KEY;
+    private static final String SECRET = SinchVectors.LEGACY_SECRET;
+    private static final String VECTOR_1 = SinchVectors.LEGACY_SIGNATURE_1;
 
-    @ParameterizedTest(name = "sequence {0}")
-    @CsvSource({
-            "1, 7NYSnv8J5/aLOjlQALjGY+OmdD4=",
-            "2, AuLsxVBkIOTKbP2qcq6o64fuYSk=",
-    })
-    void matchesTheDesignVectors(long sequence, String signature) {
-        assertEquals(signature, LegacySignature.sign("alice", KEY, sequence, SECRET));
+    @Test
+    void matchesSinchsTestVectors() {
+        assertEquals(SinchVectors.LEGACY_SIGNATURE_1, LegacySignature.sign(SinchVectors.LEGACY_USER, KEY, 1, SECRET));
+        assertEquals(SinchVectors.LEGACY_SIGNATURE_2, LegacySignature.sign(SinchVectors.LEGACY_USER, KEY, 2, SECRET));
     }
 
     @Test
@@ -51,16 +48,16 @@ class LegacySignatureTest {
 
     @Test
     void verifiesWhatItSignsAndRejectsEveryBrokenVariant() {
-        assertEquals(Verification.passed(), LegacySignature.verify("alice", KEY, 1, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD4="));
-        Verification changed = LegacySignature.verify("alice", KEY, 1, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD5=");
-        Verification offByOne = LegacySignature.verify("alice", KEY, 2, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD4=");
-        Verification otherUser = LegacySignature.verify("bob", KEY, 1, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD4=");
+        assertEquals(Verification.passed(), LegacySignature.verify("alice", KEY, 1, SECRET, VECTOR_1));
+        Verification changed = LegacySignature.verify("alice", KEY, 1, SECRET, VECTOR_1.replace("D4=", "D5="));
+        Verification offByOne = LegacySignature.verify("alice", KEY, 2, SECRET, VECTOR_1);
+        Verification otherUser = LegacySignature.verify("bob", KEY, 1, SECRET, VECTOR_1);
         for (Verification v : new Verification[] { changed, offByOne, otherUser }) {
             assertEquals(false, v.valid());
             assertEquals(true, v.reason().startsWith("wrong signature"), v.reason());
         }
         assertEquals(Verification.failed("malformed: sequence must be at least 1"),
-                LegacySignature.verify("alice", KEY, 0, SECRET, "7NYSnv8J5/aLOjlQALjGY+OmdD4="));
+                LegacySignature.verify("alice", KEY, 0, SECRET, VECTOR_1));
     }
 
     @Test

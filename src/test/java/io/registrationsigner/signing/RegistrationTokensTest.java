@@ -19,20 +19,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.registrationsigner.testing.Tokens;
+import io.registrationsigner.testing.SinchVectors;
 
 class RegistrationTokensTest {
 
-    // Sinch's published reference vector (DESIGN.md).
-    private static final String KEY = "a32e5a8d-f7d8-411c-9645-9038e8dd051d";
-    private static final String SECRET = "ax8hTTQJF0OPXL32r1LHMA==";
-    private static final String NONCE = "6b438bda-2d5c-4e8c-92b0-39f20a94b34e";
-    private static final Instant NOW = Instant.parse("2018-01-02T03:04:05Z");
-    private static final String DERIVED_KEY = "AZj5EsS8S7wb06xr5jERqPHsraQt3w/+Ih5EfrhisBQ=";
-    private static final String TOKEN = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImhrZGZ2MS0yMDE4MDEwMiJ9."
-            + "eyJleHAiOjE1MTQ4NjI4NDUsImlhdCI6MTUxNDg2MjI0NSwiaXNzIjoiLy9ydGMuc2luY2guY29tL2FwcGxpY2F0aW9ucy9hMzJlNWE4ZC1mN2Q4"
-            + "LTQxMWMtOTY0NS05MDM4ZThkZDA1MWQiLCJub25jZSI6IjZiNDM4YmRhLTJkNWMtNGU4Yy05MmIwLTM5ZjIwYTk0YjM0ZSIsInN1YiI6Ii8vcnRj"
-            + "LnNpbmNoLmNvbS9hcHBsaWNhdGlvbnMvYTMyZTVhOGQtZjdkOC00MTFjLTk2NDUtOTAzOGU4ZGQwNTFkL3VzZXJzL2ZvbyJ9."
-            + "10N-QAvRK0-dacox5X5YusK7C0AWb-kZLiNNTKLQw8I";
+    // Sinch's published reference registration token and its inputs.
+    private static final String KEY = SinchVectors.JWT_KEY;
+    private static final String SECRET = SinchVectors.JWT_SECRET;
+    private static final String NONCE = SinchVectors.JWT_NONCE;
+    private static final Instant NOW = SinchVectors.JWT_ISSUED_AT;
+    private static final String DERIVED_KEY = SinchVectors.JWT_DERIVED_KEY;
+    private static final String TOKEN = SinchVectors.JWT_TOKEN;
 
     @Test
     void derivesTheReferenceSigningKeyByteForByte() {
@@ -152,7 +149,7 @@ class RegistrationTokensTest {
     @Test
     void anotherApplicationsTokenIsIssuedForAnotherApplication() {
         assertReason("issued for another application",
-                RegistrationTokens.verify(TOKEN, "196087a1-e815-4bc4-8984-60d8d8a43f1d", "oYdgGRXoxEuJhGDY2KQ/HQ==", "foo", NOW));
+                RegistrationTokens.verify(TOKEN, SinchVectors.LEGACY_KEY, SinchVectors.LEGACY_SECRET, "foo", NOW));
     }
 
     @Test

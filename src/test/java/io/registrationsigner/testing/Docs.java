@@ -12,7 +12,8 @@ import java.util.Properties;
 /** What the documentation tells users to write, read back so that tests use exactly that. */
 public final class Docs {
 
-    public static final Path README = Path.of("README.md");
+    /** Where the TLS recipe is. */
+    public static final Path SECURITY = Path.of("docs", "security.md");
 
     private Docs() {
     }

@@ -19,7 +19,7 @@ public final class GrpcChannels {
     }
 
     /**
-     * A channel that retries UNAVAILABLE, as the README advises callers: the service answers
+     * A channel that retries UNAVAILABLE, as docs/clients.md advises callers: the service answers
      * UNAVAILABLE when Redis does not answer in time, and a retried call gets a new sequence.
      */
     public static ManagedChannel openRetrying(URL serviceUrl) {

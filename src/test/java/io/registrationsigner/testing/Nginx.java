@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.Assumptions;
+
 /**
  * A real nginx (Debian's package), run by the tests with the configuration templates shipped in
  * docker/nginx/templates, filled in as the nginx image fills them in (envsubst of ${NAME}).
@@ -127,6 +129,25 @@ public final class Nginx implements AutoCloseable {
             }
         }
         return log.toString();
+    }
+
+    /** Whether the run must have nginx: CI sets SIGNER_TESTS_REQUIRE_NGINX=true (or -Dsigner.tests.require-nginx). */
+    public static boolean required() {
+        return Boolean.getBoolean("signer.tests.require-nginx") || "true".equals(System.getenv("SIGNER_TESTS_REQUIRE_NGINX"));
+    }
+
+    /**
+     * Without nginx, a gateway test is skipped with what to install, unless the run requires
+     * nginx: then it fails. With nginx, it runs.
+     */
+    public static void assumeAvailable(boolean installed, boolean required) {
+        if (installed) {
+            return;
+        }
+        if (required) {
+            throw new IllegalStateException("nginx is required (SIGNER_TESTS_REQUIRE_NGINX=true) but not installed");
+        }
+        Assumptions.assumeTrue(false, "nginx is not installed (apt-get install nginx): the gateway tests are skipped");
     }
 
     public static int freePort() {

@@ -7,16 +7,16 @@ import java.util.stream.Stream;
 /** A Sinch application the tests configure, with its (test-only) secret. */
 public record TestApplication(String name, String key, String secret) {
 
-    /** The legacy test vector of DESIGN.md. */
+    /** The application of Sinch's legacy test vector. */
     public static final TestApplication VECTOR = new TestApplication("vector",
-            "196087a1-e815-4bc4-8984-60d8d8a43f1d", "oYdgGRXoxEuJhGDY2KQ/HQ==");
+            SinchVectors.LEGACY_KEY, SinchVectors.LEGACY_SECRET);
 
     public static final TestApplication OTHER = new TestApplication("other",
             "5f0f7a4e-2c1b-4d7e-9a51-3c8e2b6d1f90", "q3Xc9T0bYw1nKp7Lr2VdAg==");
 
-    /** The JWT reference vector of DESIGN.md (Sinch's published one). */
+    /** The application of Sinch's published reference registration token. */
     public static final TestApplication JWT_VECTOR = new TestApplication("jwtvector",
-            "a32e5a8d-f7d8-411c-9645-9038e8dd051d", "ax8hTTQJF0OPXL32r1LHMA==");
+            SinchVectors.JWT_KEY, SinchVectors.JWT_SECRET);
 
     /** What a test writes into OTHER's secret file to rotate it. */
     public static final String ROTATED_SECRET = "cm90YXRlZC0yMDI2LWtleQ==";

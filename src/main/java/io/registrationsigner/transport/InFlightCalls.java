@@ -1,4 +1,4 @@
-package io.registrationsigner.grpc;
+package io.registrationsigner.transport;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -13,12 +13,13 @@ import org.jboss.logging.Logger;
 import io.grpc.Status;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
-import io.registrationsigner.sequence.SequenceConfig;
+import io.registrationsigner.redis.RedisConfig;
+import io.vertx.core.Vertx;
 import io.smallrye.mutiny.Uni;
 
 /**
  * Shutting down without losing an answer. When SIGTERM comes, readiness goes DOWN and calls are
- * still served for most of quarkus.shutdown.delay; for its last signer.sequence.timeout + 0.5 s,
+ * still served for most of quarkus.shutdown.delay; for its last signer.redis.timeout + 0.5 s,
  * new calls are refused with UNAVAILABLE (before they use a sequence) so that every call in flight
  * is answered before the delay ends, when the HTTP server closes the connections still open.
  */
@@ -34,13 +35,16 @@ public class InFlightCalls {
     private int inFlight;
     private boolean draining;
 
-    InFlightCalls(@ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> delay, SequenceConfig sequences) {
+    private final Vertx vertx;
+
+    InFlightCalls(@ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> delay, RedisConfig redis, Vertx vertx) {
+        this.vertx = vertx;
         this.delay = delay.orElse(Duration.ZERO);
-        this.drainTime = sequences.timeout().plus(MARGIN);
+        this.drainTime = redis.timeout().plus(MARGIN);
     }
 
     /** Runs the call unless shutting down, and counts it until it ends, however it ends. */
-    <T> Uni<T> track(Uni<T> call) {
+    public <T> Uni<T> track(Uni<T> call) {
         return Uni.createFrom().deferred(() -> {
             synchronized (lock) {
                 if (draining) {
@@ -63,17 +67,9 @@ public class InFlightCalls {
 
     /** SIGTERM, readiness DOWN: serve on, then stop taking calls early enough for all to be answered. */
     void shutdownDelayStarted(@Observes ShutdownDelayInitiatedEvent event) {
-        long serveFor = Math.max(0, delay.minus(drainTime).toMillis());
-        Thread stopper = new Thread(() -> {
-            try {
-                Thread.sleep(serveFor);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            stopTakingCalls();
-        }, "signer-drain");
-        stopper.setDaemon(true);
-        stopper.start();
+        // Vert.x timers take at least 1 ms.
+        long serveFor = Math.max(1, delay.minus(drainTime).toMillis());
+        vertx.setTimer(serveFor, timer -> stopTakingCalls());
     }
 
     private void stopTakingCalls() {
@@ -94,7 +90,7 @@ public class InFlightCalls {
             }
             if (inFlight > 0 || atStart > 0) {
                 LOG.warnf("Shutting down with %d calls in flight after the shutdown delay (%d unanswered after %d ms more):"
-                        + " set quarkus.shutdown.delay above signer.sequence.timeout + 0.5 s", atStart, inFlight,
+                        + " set quarkus.shutdown.delay above signer.redis.timeout + 0.5 s", atStart, inFlight,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             } else {
                 LOG.info("Shutting down: every call was answered before the connections closed");

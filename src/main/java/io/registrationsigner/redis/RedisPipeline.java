@@ -1,4 +1,4 @@
-package io.registrationsigner.sequence;
+package io.registrationsigner.redis;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,7 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * The commands of concurrent calls on a few long-lived connections ({@code signer.sequence.connections}),
+ * The commands of concurrent calls on a few long-lived connections ({@code signer.redis.connections}),
  * written without waiting for earlier answers: Redis reads and answers them in batches (pipelining).
  * Borrowing a pooled connection per command cost the service about a quarter of its throughput.
  * <p>
@@ -51,7 +51,7 @@ public class RedisPipeline {
     private final Slot[] slots;
     private final AtomicInteger next = new AtomicInteger();
 
-    RedisPipeline(Redis redis, Vertx vertx, SequenceConfig config,
+    RedisPipeline(Redis redis, Vertx vertx, RedisConfig config,
             @ConfigProperty(name = "quarkus.redis.client-type") Optional<String> clientType) {
         this.redis = redis;
         this.vertx = vertx;

@@ -1,4 +1,4 @@
-package io.registrationsigner.grpc;
+package io.registrationsigner.transport;
 
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +25,7 @@ public class DeadlineInterceptor implements ServerInterceptor {
     private static final Metadata.Key<String> GRPC_TIMEOUT = Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
 
     /** The current call's deadline, if its caller set one. */
-    static Optional<Deadline> current() {
+    public static Optional<Deadline> current() {
         return Optional.ofNullable(DEADLINE.get());
     }
 

@@ -1,4 +1,4 @@
-package io.registrationsigner.sequence;
+package io.registrationsigner.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -103,12 +103,7 @@ class RedisPipelineTest {
     }
 
     private static RedisPipeline pipeline() {
-        return new RedisPipeline(redis, vertx, new SequenceConfig() {
-            @Override
-            public String keyPrefix() {
-                return "";
-            }
-
+        return new RedisPipeline(redis, vertx, new RedisConfig() {
             @Override
             public Duration timeout() {
                 return Duration.ofSeconds(2);
@@ -120,8 +115,8 @@ class RedisPipelineTest {
             }
 
             @Override
-            public Floor floor() {
-                return Floor.NONE;
+            public Optional<String> passwordFile() {
+                return Optional.empty();
             }
         }, Optional.empty());
     }

@@ -1,4 +1,4 @@
-package io.registrationsigner.grpc;
+package io.registrationsigner.transport;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

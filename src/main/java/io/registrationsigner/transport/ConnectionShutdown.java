@@ -1,4 +1,4 @@
-package io.registrationsigner.grpc;
+package io.registrationsigner.transport;
 
 import java.time.Duration;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package io.registrationsigner.grpc;
+package io.registrationsigner.transport;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.registrationsigner.sequence;
+package io.registrationsigner.redis;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.registrationsigner.token;
+package io.registrationsigner.time;
 
 import java.time.Clock;
 
