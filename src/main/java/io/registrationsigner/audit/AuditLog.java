@@ -6,6 +6,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
+import io.registrationsigner.credential.CredentialEvent;
 import io.registrationsigner.signing.UserIds;
 
 /**
@@ -32,18 +33,14 @@ public class AuditLog {
         this.mdc = jsonConsole || jsonFile;
     }
 
-    /**
-     * @param credentialId the sequence of a legacy credential or the nonce of a token; null when none was issued
-     */
-    public void record(String caller, String application, String userId, String scheme, String credentialId,
-            String outcome) {
+    public void record(CredentialEvent event) {
         if (!enabled) {
             return;
         }
-        String[] values = { caller, application,
+        String[] values = { event.caller(), event.application(),
                 // A user id that breaks Sinch's rule is caller input of any length and content: not logged.
-                UserIds.problem(userId).isEmpty() ? userId : "(invalid)",
-                scheme, credentialId == null ? "-" : credentialId, outcome };
+                UserIds.problem(event.userId()).isEmpty() ? event.userId() : "(invalid)",
+                event.scheme().tag(), event.credentialId() == null ? "-" : event.credentialId(), event.outcome().tag() };
         StringBuilder line = new StringBuilder(160).append("credential");
         for (int i = 0; i < FIELDS.length; i++) {
             line.append(' ').append(FIELDS[i]).append('=').append(values[i]);

@@ -19,9 +19,11 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import io.quarkus.grpc.GlobalInterceptor;
 import io.registrationsigner.auth.AuthFailures.Reason;
+import io.registrationsigner.credential.Failure;
+import io.registrationsigner.credential.Outcome;
+import io.registrationsigner.grpc.status.GrpcErrors;
 
 /**
  * Authenticates every call but gRPC health's, reflection included (it describes the contract to
@@ -74,7 +76,7 @@ public class AuthInterceptor implements ServerInterceptor {
             assertedUser = caller.gateway() ? assertedUser(caller, headers) : Optional.empty();
         } catch (Refused e) {
             failures.record(e.reason, e.getMessage(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-            call.close(e.status.withDescription(e.getMessage()), new Metadata());
+            call.close(GrpcErrors.toStatus(e).getStatus(), new Metadata());
             return new ServerCall.Listener<>() {
             };
         }
@@ -86,7 +88,7 @@ public class AuthInterceptor implements ServerInterceptor {
     private Optional<String> assertedUser(Caller caller, Metadata headers) {
         List<String> values = values(headers, userHeader);
         if (values.size() > 1) {
-            throw new Refused(Reason.AMBIGUOUS_END_USER, Status.PERMISSION_DENIED, "caller " + caller.name()
+            throw new Refused(Reason.AMBIGUOUS_END_USER, Outcome.PERMISSION_DENIED, "caller " + caller.name()
                     + " is a gateway: it must assert exactly one end user in " + userHeaderName + ", it sent " + values.size());
         }
         return values.stream().findFirst();
@@ -147,21 +149,19 @@ public class AuthInterceptor implements ServerInterceptor {
         }
     }
 
-    /** A call refused here, with the status it ends with and why, for the count. */
-    static class Refused extends RuntimeException {
+    /** A call refused here, with the outcome it ends with and why, for the count. */
+    static class Refused extends Failure {
         final Reason reason;
-        final Status status;
 
-        Refused(Reason reason, Status status, String message) {
-            super(message, null, false, false);
+        Refused(Reason reason, Outcome outcome, String message) {
+            super(outcome, message);
             this.reason = reason;
-            this.status = status;
         }
     }
 
     static final class Unauthenticated extends Refused {
         Unauthenticated(Reason reason, String message) {
-            super(reason, Status.UNAUTHENTICATED, message);
+            super(reason, Outcome.UNAUTHENTICATED, message);
         }
     }
 }

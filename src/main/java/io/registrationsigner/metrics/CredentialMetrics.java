@@ -2,13 +2,13 @@ package io.registrationsigner.metrics;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.grpc.Status;
+import io.registrationsigner.credential.CredentialEvent;
+import io.registrationsigner.credential.Scheme;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -48,12 +48,8 @@ public class CredentialMetrics {
         this.registry = registry;
     }
 
-    public static String outcome(Status.Code code) {
-        return code.name().toLowerCase(Locale.ROOT);
-    }
-
-    public void recordIssued(String application, String scheme, String outcome, long startNanos) {
-        Issued meters = issued.computeIfAbsent(List.of(application, scheme, outcome), key -> {
+    public void recordIssued(CredentialEvent event) {
+        Issued meters = issued.computeIfAbsent(List.of(event.application(), event.scheme().tag(), event.outcome().tag()), key -> {
             Tags tags = tags(key);
             return new Issued(
                     Counter.builder("signer.credentials")
@@ -67,11 +63,12 @@ public class CredentialMetrics {
                             .register(registry));
         });
         meters.count().increment();
-        meters.duration().record(Duration.ofNanos(System.nanoTime() - startNanos));
+        meters.duration().record(event.elapsed());
     }
 
-    public void recordVerified(String application, String scheme, String outcome) {
-        verified.computeIfAbsent(List.of(application, scheme, outcome), key -> Counter.builder("signer.verifications")
+    /** @param result {@link #VALID}, {@link #INVALID}, or the outcome of a verification that could not answer */
+    public void recordVerified(String application, Scheme scheme, String result) {
+        verified.computeIfAbsent(List.of(application, scheme.tag(), result), key -> Counter.builder("signer.verifications")
                 .description("Credential verifications by application, scheme and outcome")
                 .tags(tags(key))
                 .register(registry))

@@ -4,7 +4,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.micrometer.core.instrument.Counter;
+import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.registrationsigner.grpc.status.GrpcErrors;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -24,8 +26,6 @@ public class CompressedMessages {
     static final String IDENTITY = "identity";
     /** Ahead of every other route (ResponseFlushes is -2). */
     private static final int ROUTE_ORDER = -3;
-    /** grpc-message is percent-encoded: this text needs no escape. */
-    static final String MESSAGE = "compressed messages are not accepted: send them uncompressed (grpc-encoding identity)";
 
     private final Counter refused;
 
@@ -48,10 +48,11 @@ public class CompressedMessages {
             return;
         }
         refused.increment();
-        // Trailers-only answer; the unread body is then dropped with the stream.
+        // Trailers-only answer; the unread body is then dropped with the stream. The message needs no percent-encoding.
+        Status refusal = GrpcErrors.compressedMessage();
         context.response().putHeader("content-type", "application/grpc")
-                .putHeader("grpc-status", Integer.toString(io.grpc.Status.Code.UNIMPLEMENTED.value()))
-                .putHeader("grpc-message", MESSAGE)
+                .putHeader("grpc-status", Integer.toString(refusal.getCode().value()))
+                .putHeader("grpc-message", refusal.getDescription())
                 .putHeader("grpc-accept-encoding", IDENTITY)
                 .end();
     }

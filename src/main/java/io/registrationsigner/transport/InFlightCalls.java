@@ -10,9 +10,10 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import io.grpc.Status;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
+import io.registrationsigner.credential.Failure;
+import io.registrationsigner.credential.Outcome;
 import io.registrationsigner.redis.RedisConfig;
 import io.vertx.core.Vertx;
 import io.smallrye.mutiny.Uni;
@@ -48,8 +49,7 @@ public class InFlightCalls {
         return Uni.createFrom().deferred(() -> {
             synchronized (lock) {
                 if (draining) {
-                    return Uni.createFrom().failure(Status.UNAVAILABLE
-                            .withDescription("the service is shutting down; retry").asRuntimeException());
+                    return Uni.createFrom().failure(new Failure(Outcome.UNAVAILABLE, "the service is shutting down; retry"));
                 }
                 inFlight++;
             }

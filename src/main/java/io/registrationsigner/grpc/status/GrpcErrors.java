@@ -1,4 +1,4 @@
-package io.registrationsigner.grpc;
+package io.registrationsigner.grpc.status;
 
 import org.jboss.logging.Logger;
 
@@ -8,38 +8,25 @@ import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import io.registrationsigner.credential.Outcome;
 import io.registrationsigner.ratelimit.RateLimitedException;
 import io.registrationsigner.redis.RedisUnavailableException;
 
 /**
- * The one place where failures become gRPC statuses. Every description is written here or by
- * validation code for humans: no exception class name, stack trace or secret reaches a caller.
+ * The one place where failures become gRPC statuses: the status code is the failure's
+ * {@link Outcome}, the description its message, written for humans where it was raised. No
+ * exception class name, stack trace or secret reaches a caller; what nobody foresaw is INTERNAL
+ * and logged.
  */
-final class GrpcErrors {
+public final class GrpcErrors {
 
     private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
 
     private GrpcErrors() {
     }
 
-    static StatusRuntimeException invalidArgument(String message) {
-        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
-    }
-
-    /** For validation code that reports a problem as text: {@code problem.ifPresent(GrpcErrors::throwInvalidArgument)}. */
-    static void throwInvalidArgument(String message) {
-        throw invalidArgument(message);
-    }
-
-    static void throwPermissionDenied(String message) {
-        throw Status.PERMISSION_DENIED.withDescription(message).asRuntimeException();
-    }
-
-    static StatusRuntimeException notFound(String message) {
-        return Status.NOT_FOUND.withDescription(message).asRuntimeException();
-    }
-
-    static StatusRuntimeException toStatus(Throwable failure) {
+    /** The status a caller gets for this failure. */
+    public static StatusRuntimeException toStatus(Throwable failure) {
         if (failure instanceof StatusRuntimeException status) {
             return status;
         }
@@ -48,10 +35,24 @@ final class GrpcErrors {
         }
         if (failure instanceof RedisUnavailableException unavailable) {
             LOG.warnf("Redis failure: %s (%s)", unavailable.getMessage(), describe(unavailable.getCause()));
-            return Status.UNAVAILABLE.withDescription(unavailable.getMessage()).asRuntimeException();
         }
-        LOG.errorf("Unexpected failure: %s", describe(failure));
-        return Status.INTERNAL.withDescription("internal error").asRuntimeException();
+        Outcome outcome = Outcome.of(failure);
+        if (outcome == Outcome.INTERNAL) {
+            LOG.errorf("Unexpected failure: %s", describe(failure));
+            return Status.INTERNAL.withDescription("internal error").asRuntimeException();
+        }
+        return status(outcome).withDescription(failure.getMessage()).asRuntimeException();
+    }
+
+    /** The status code of an outcome: they have the same names. */
+    public static Status status(Outcome outcome) {
+        return Status.fromCode(Status.Code.valueOf(outcome.name()));
+    }
+
+    /** What a compressed message gets: UNIMPLEMENTED, as the gRPC protocol answers an encoding a server does not take. */
+    public static Status compressedMessage() {
+        return Status.UNIMPLEMENTED.withDescription(
+                "compressed messages are not accepted: send them uncompressed (grpc-encoding identity)");
     }
 
     /** RESOURCE_EXHAUSTED with the wait in the message and in a google.rpc.RetryInfo detail. */
@@ -64,10 +65,6 @@ final class GrpcErrors {
                 .setMessage(limited.getMessage())
                 .addDetails(Any.pack(retry))
                 .build());
-    }
-
-    static Status.Code codeOf(Throwable failure) {
-        return failure == null ? Status.Code.OK : Status.fromThrowable(failure).getCode();
     }
 
     // Class and message only: our own exceptions never carry a secret, and stack traces stay out of the hot path.
