@@ -152,7 +152,7 @@ class GatewayIT extends ServiceTestBase {
                 code = Status.Code.OK;
             } catch (StatusRuntimeException e) {
                 code = e.getStatus().getCode();
-                assertEquals("too many calls for this session; retry in a few seconds", e.getStatus().getDescription());
+                assertEquals("too many calls for this app session; retry in a few seconds", e.getStatus().getDescription());
             }
             outcomes.merge(code, 1, Integer::sum);
         }
