@@ -2,6 +2,7 @@ package io.registrationsigner.auth;
 
 import java.net.SocketAddress;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.registrationsigner.credential.ErrorReason;
 
 /**
  * Failed authentications, counted by reason ({@code signer_auth_failures_total}) and logged at
@@ -25,18 +27,17 @@ public class AuthFailures {
     static final long LOG_INTERVAL_SECONDS = 10;
     private static final Logger LOG = Logger.getLogger(AuthFailures.class);
 
-    /** Why a call was not authenticated; the tag values are the names in lower case. */
-    public enum Reason {
-        NO_CREDENTIAL, MALFORMED_AUTHORIZATION, UNKNOWN_TOKEN, UNKNOWN_CERTIFICATE, AMBIGUOUS_END_USER
-    }
+    /** Why a call was refused here; the tag values are the names in lower case. */
+    static final List<ErrorReason> REASONS = List.of(ErrorReason.NO_CREDENTIAL, ErrorReason.MALFORMED_AUTHORIZATION,
+            ErrorReason.UNKNOWN_TOKEN, ErrorReason.UNKNOWN_CERTIFICATE, ErrorReason.AMBIGUOUS_END_USER);
 
     private record Meter(Counter count, AtomicLong nextLogNanos, AtomicLong unlogged) {
     }
 
-    private final Map<Reason, Meter> meters = new EnumMap<>(Reason.class);
+    private final Map<ErrorReason, Meter> meters = new EnumMap<>(ErrorReason.class);
 
     AuthFailures(MeterRegistry registry) {
-        for (Reason reason : Reason.values()) {
+        for (ErrorReason reason : REASONS) {
             meters.put(reason, new Meter(Counter.builder("signer.auth.failures")
                     .description("Calls refused before the service, by reason")
                     .tag("reason", reason.name().toLowerCase(Locale.ROOT))
@@ -44,7 +45,7 @@ public class AuthFailures {
         }
     }
 
-    void record(Reason reason, String message, SocketAddress peer) {
+    void record(ErrorReason reason, String message, SocketAddress peer) {
         Meter meter = meters.get(reason);
         meter.count().increment();
         long now = System.nanoTime();

@@ -19,10 +19,10 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GlobalInterceptor;
-import io.registrationsigner.auth.AuthFailures.Reason;
 import io.registrationsigner.credential.Failure;
-import io.registrationsigner.credential.Outcome;
+import io.registrationsigner.credential.ErrorReason;
 import io.registrationsigner.grpc.status.GrpcErrors;
 
 /**
@@ -74,9 +74,10 @@ public class AuthInterceptor implements ServerInterceptor {
         try {
             caller = authenticate(call, headers);
             assertedUser = caller.gateway() ? assertedUser(caller, headers) : Optional.empty();
-        } catch (Refused e) {
-            failures.record(e.reason, e.getMessage(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-            call.close(GrpcErrors.toStatus(e).getStatus(), new Metadata());
+        } catch (Failure e) {
+            failures.record(e.reason(), e.getMessage(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+            StatusRuntimeException status = GrpcErrors.toStatus(e);
+            call.close(status.getStatus(), status.getTrailers() != null ? status.getTrailers() : new Metadata());
             return new ServerCall.Listener<>() {
             };
         }
@@ -88,7 +89,7 @@ public class AuthInterceptor implements ServerInterceptor {
     private Optional<String> assertedUser(Caller caller, Metadata headers) {
         List<String> values = values(headers, userHeader);
         if (values.size() > 1) {
-            throw new Refused(Reason.AMBIGUOUS_END_USER, Outcome.PERMISSION_DENIED, "caller " + caller.name()
+            throw new Failure(ErrorReason.AMBIGUOUS_END_USER, "caller " + caller.name()
                     + " is a gateway: it must assert exactly one end user in " + userHeaderName + ", it sent " + values.size());
         }
         return values.stream().findFirst();
@@ -97,22 +98,22 @@ public class AuthInterceptor implements ServerInterceptor {
     private Caller authenticate(ServerCall<?, ?> call, Metadata headers) {
         List<String> authorizations = values(headers, AUTHORIZATION);
         if (authorizations.size() > 1) {
-            throw new Unauthenticated(Reason.MALFORMED_AUTHORIZATION, "send one authorization metadata entry, not "
+            throw new Failure(ErrorReason.MALFORMED_AUTHORIZATION, "send one authorization metadata entry, not "
                     + authorizations.size());
         }
         if (authorizations.size() == 1) {
             return callers.byToken(bearerToken(authorizations.get(0)))
-                    .orElseThrow(() -> new Unauthenticated(Reason.UNKNOWN_TOKEN, "the bearer token is not the token of any caller"));
+                    .orElseThrow(() -> new Failure(ErrorReason.UNKNOWN_TOKEN, "the bearer token is not the token of any caller"));
         }
         Optional<X509Certificate> certificate = clientCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         if (certificate.isPresent()) {
             return callers.byCertificate(certificate.get())
-                    .orElseThrow(() -> new Unauthenticated(Reason.UNKNOWN_CERTIFICATE, "the client certificate names no caller"));
+                    .orElseThrow(() -> new Failure(ErrorReason.UNKNOWN_CERTIFICATE, "the client certificate names no caller"));
         }
         if (callers.allowAnonymous()) {
             return Caller.ANONYMOUS;
         }
-        throw new Unauthenticated(Reason.NO_CREDENTIAL, "no credential: send 'authorization: Bearer <token>' or a client certificate");
+        throw new Failure(ErrorReason.NO_CREDENTIAL, "no credential: send 'authorization: Bearer <token>' or a client certificate");
     }
 
     private static List<String> values(Metadata headers, Metadata.Key<String> key) {
@@ -127,11 +128,11 @@ public class AuthInterceptor implements ServerInterceptor {
     /** The token of {@code Bearer <token>} (the scheme in any case), exactly as sent. */
     static String bearerToken(String authorization) {
         if (authorization.length() <= BEARER.length() || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            throw new Unauthenticated(Reason.MALFORMED_AUTHORIZATION, "the authorization metadata must be 'Bearer <token>'");
+            throw new Failure(ErrorReason.MALFORMED_AUTHORIZATION, "the authorization metadata must be 'Bearer <token>'");
         }
         String token = authorization.substring(BEARER.length());
         if (token.length() > MAX_TOKEN_LENGTH || !B64TOKEN.matcher(token).matches()) {
-            throw new Unauthenticated(Reason.MALFORMED_AUTHORIZATION, "the bearer token must be 1 to " + MAX_TOKEN_LENGTH
+            throw new Failure(ErrorReason.MALFORMED_AUTHORIZATION, "the bearer token must be 1 to " + MAX_TOKEN_LENGTH
                     + " characters of A-Z a-z 0-9 - . _ ~ + / followed by any '=' (RFC 6750)");
         }
         return token;
@@ -146,22 +147,6 @@ public class AuthInterceptor implements ServerInterceptor {
             return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? Optional.of(x509) : Optional.empty();
         } catch (SSLPeerUnverifiedException e) {
             return Optional.empty();
-        }
-    }
-
-    /** A call refused here, with the outcome it ends with and why, for the count. */
-    static class Refused extends Failure {
-        final Reason reason;
-
-        Refused(Reason reason, Outcome outcome, String message) {
-            super(outcome, message);
-            this.reason = reason;
-        }
-    }
-
-    static final class Unauthenticated extends Refused {
-        Unauthenticated(Reason reason, String message) {
-            super(reason, Outcome.UNAUTHENTICATED, message);
         }
     }
 }

@@ -3,6 +3,8 @@ package io.registrationsigner.auth;
 import java.util.Optional;
 
 import io.grpc.Context;
+import io.registrationsigner.credential.ErrorReason;
+import io.registrationsigner.credential.Failure;
 
 /**
  * Who is calling, for the duration of one call.
@@ -26,18 +28,19 @@ public record CallerContext(Caller caller, Optional<String> assertedUser) {
     }
 
     /** @return why this caller may not ask for this user of this application, or empty when it may. */
-    public Optional<String> denial(String applicationName, String userId, String userHeader) {
+    public Optional<Failure> denial(String applicationName, String userId, String userHeader) {
         if (!caller.mayUse(applicationName)) {
-            return Optional.of("caller " + caller.name() + " may not use application " + applicationName);
+            return Optional.of(new Failure(ErrorReason.CALLER_NOT_ALLOWED,
+                    "caller " + caller.name() + " may not use application " + applicationName));
         }
         if (caller.gateway()) {
             if (assertedUser.isEmpty()) {
-                return Optional.of("caller " + caller.name() + " is a gateway: it must assert the end user in the "
-                        + userHeader + " metadata header");
+                return Optional.of(new Failure(ErrorReason.END_USER_NOT_ASSERTED, "caller " + caller.name()
+                        + " is a gateway: it must assert the end user in the " + userHeader + " metadata header"));
             }
             if (!assertedUser.get().equals(userId)) {
-                return Optional.of("caller " + caller.name() + " is a gateway: user_id must be the end user it asserts in "
-                        + userHeader);
+                return Optional.of(new Failure(ErrorReason.END_USER_NOT_ASSERTED, "caller " + caller.name()
+                        + " is a gateway: user_id must be the end user it asserts in " + userHeader));
             }
         }
         return Optional.empty();

@@ -13,15 +13,17 @@ import io.registrationsigner.api.v1.RegistrationSigner;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.api.v1.SignRegistrationResponse;
 import io.registrationsigner.api.v1.VerifyRegistrationRequest;
+import io.registrationsigner.api.v1.VerificationFailure;
 import io.registrationsigner.api.v1.VerifyRegistrationResponse;
 import io.registrationsigner.auth.CallerContext;
 import io.registrationsigner.auth.Callers;
 import io.registrationsigner.credential.Failure;
-import io.registrationsigner.credential.Outcome;
+import io.registrationsigner.credential.ErrorReason;
 import io.registrationsigner.grpc.status.GrpcErrors;
 import io.registrationsigner.registration.Credential;
 import io.registrationsigner.registration.CredentialRequest;
 import io.registrationsigner.registration.Registrations;
+import io.registrationsigner.signing.Verification;
 import io.registrationsigner.transport.DeadlineInterceptor;
 import io.registrationsigner.transport.InFlightCalls;
 import io.smallrye.mutiny.Uni;
@@ -80,7 +82,23 @@ public class RegistrationSignerService implements RegistrationSigner {
                 .map(verification -> VerifyRegistrationResponse.newBuilder()
                         .setValid(verification.valid())
                         .setReason(verification.reason())
+                        .setFailure(failure(verification))
                         .build()));
+    }
+
+    private static VerificationFailure failure(Verification verification) {
+        if (verification.valid()) {
+            return VerificationFailure.VERIFICATION_FAILURE_UNSPECIFIED;
+        }
+        return switch (verification.problem()) {
+            case MALFORMED -> VerificationFailure.VERIFICATION_FAILURE_MALFORMED;
+            case WRONG_APPLICATION -> VerificationFailure.VERIFICATION_FAILURE_WRONG_APPLICATION;
+            case WRONG_SUBJECT -> VerificationFailure.VERIFICATION_FAILURE_WRONG_SUBJECT;
+            case WRONG_KEY_ID_DATE -> VerificationFailure.VERIFICATION_FAILURE_WRONG_KEY_ID_DATE;
+            case WRONG_SIGNATURE -> VerificationFailure.VERIFICATION_FAILURE_WRONG_SIGNATURE;
+            case EXPIRED -> VerificationFailure.VERIFICATION_FAILURE_EXPIRED;
+            case NOT_YET_VALID -> VerificationFailure.VERIFICATION_FAILURE_NOT_YET_VALID;
+        };
     }
 
     /**
@@ -91,7 +109,7 @@ public class RegistrationSignerService implements RegistrationSigner {
     private <T> Uni<T> answer(String applicationKey, String userId, Function<CredentialRequest, Uni<T>> flow) {
         Optional<CallerContext> caller = CallerContext.current(callers.allowAnonymous());
         Uni<T> result = caller.isEmpty()
-                ? Uni.createFrom().failure(new Failure(Outcome.UNAUTHENTICATED, "no authenticated caller"))
+                ? Uni.createFrom().failure(new Failure(ErrorReason.NO_CREDENTIAL, "no authenticated caller"))
                 : flow.apply(new CredentialRequest(caller.get(), applicationKey, userId, timeLeft()));
         return inFlight.track(result).onFailure().transform(GrpcErrors::toStatus);
     }

@@ -1,13 +1,19 @@
 package io.registrationsigner.registration;
 
-import static io.registrationsigner.credential.Outcome.DEADLINE_EXCEEDED;
-import static io.registrationsigner.credential.Outcome.INVALID_ARGUMENT;
-import static io.registrationsigner.credential.Outcome.NOT_FOUND;
-import static io.registrationsigner.credential.Outcome.PERMISSION_DENIED;
+import static io.registrationsigner.credential.ErrorReason.APPLICATION_KEY_INVALID;
+import static io.registrationsigner.credential.ErrorReason.APPLICATION_KEY_REQUIRED;
+import static io.registrationsigner.credential.ErrorReason.APPLICATION_UNKNOWN;
+import static io.registrationsigner.credential.ErrorReason.CREDENTIAL_REQUIRED;
+import static io.registrationsigner.credential.ErrorReason.DEADLINE_PASSED;
+import static io.registrationsigner.credential.ErrorReason.INSTANCE_TTL_OUT_OF_RANGE;
+import static io.registrationsigner.credential.ErrorReason.TOKEN_TOO_LONG;
+import static io.registrationsigner.credential.ErrorReason.TOKEN_TTL_OUT_OF_RANGE;
+import static io.registrationsigner.credential.ErrorReason.USER_ID_INVALID;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -19,6 +25,7 @@ import io.registrationsigner.audit.AuditLog;
 import io.registrationsigner.auth.AuthConfig;
 import io.registrationsigner.auth.Caller;
 import io.registrationsigner.credential.CredentialEvent;
+import io.registrationsigner.credential.ErrorReason;
 import io.registrationsigner.credential.Failure;
 import io.registrationsigner.credential.Outcome;
 import io.registrationsigner.credential.Scheme;
@@ -92,10 +99,10 @@ public class Registrations {
                 (caller, application, token, failure) -> recordIssued(caller, application, userId, Scheme.JWT,
                         token == null ? null : nonce, failure, start),
                 (application, caller) -> {
-                    Duration ttl = wholeSeconds(tokenTtl.orElse(tokenPolicy.defaultTtl()));
-                    refuse(tokenPolicy.tokenTtlProblem(ttl), INVALID_ARGUMENT);
-                    Optional<Duration> instance = instanceTtl.map(Registrations::wholeSeconds);
-                    refuse(instance.flatMap(tokenPolicy::instanceTtlProblem), INVALID_ARGUMENT);
+                    Duration ttl = wholeSeconds(tokenTtl.orElse(tokenPolicy.defaultTtl()), TOKEN_TTL_OUT_OF_RANGE);
+                    refuse(tokenPolicy.tokenTtlProblem(ttl), TOKEN_TTL_OUT_OF_RANGE);
+                    Optional<Duration> instance = instanceTtl.map(given -> wholeSeconds(given, INSTANCE_TTL_OUT_OF_RANGE));
+                    refuse(instance.flatMap(tokenPolicy::instanceTtlProblem), INSTANCE_TTL_OUT_OF_RANGE);
                     return rateLimiter.spend(caller.name(), application.key(), userId).map(spent -> {
                         Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
                         return RegistrationTokens.issue(application.secret(), new RegistrationTokens.Claims(
@@ -112,10 +119,10 @@ public class Registrations {
                         failure != null ? Outcome.of(failure).tag()
                                 : verification.valid() ? CredentialMetrics.VALID : CredentialMetrics.INVALID),
                 (application, caller) -> {
-                    Credential given = credential.orElseThrow(() -> new Failure(INVALID_ARGUMENT,
+                    Credential given = credential.orElseThrow(() -> new Failure(CREDENTIAL_REQUIRED,
                             "a credential is required: set legacy (sequence and signature) or token"));
                     if (given instanceof Credential.Token token && token.token().length() > RegistrationTokens.MAX_TOKEN_LENGTH) {
-                        throw new Failure(INVALID_ARGUMENT, "token is longer than " + RegistrationTokens.MAX_TOKEN_LENGTH
+                        throw new Failure(TOKEN_TOO_LONG, "token is longer than " + RegistrationTokens.MAX_TOKEN_LENGTH
                                 + " characters: no registration token is");
                     }
                     return rateLimiter.spend(caller.name(), application.key(), request.userId()).map(spent -> {
@@ -157,8 +164,11 @@ public class Registrations {
         }
         Uni<T> result;
         try {
-            refuse(UserIds.problem(request.userId()), INVALID_ARGUMENT);
-            refuse(request.caller().denial(application.name(), request.userId(), userHeader), PERMISSION_DENIED);
+            refuse(UserIds.problem(request.userId()), USER_ID_INVALID);
+            Optional<Failure> denial = request.caller().denial(application.name(), request.userId(), userHeader);
+            if (denial.isPresent()) {
+                throw denial.get();
+            }
             result = step.run(application, caller);
         } catch (RuntimeException e) {
             result = Uni.createFrom().failure(e);
@@ -183,31 +193,32 @@ public class Registrations {
     }
 
     private static Failure deadlinePassed() {
-        return new Failure(DEADLINE_EXCEEDED, "the caller's deadline passed");
+        return new Failure(DEADLINE_PASSED, "the caller's deadline passed");
     }
 
     /** The application a request names, or the only one when it names none. */
     private Application application(String applicationKey) {
         if (applicationKey.isEmpty()) {
-            return applications.onlyOne().orElseThrow(() -> new Failure(INVALID_ARGUMENT,
+            return applications.onlyOne().orElseThrow(() -> new Failure(APPLICATION_KEY_REQUIRED,
                     "application_key is required: this service holds more than one application"));
         }
-        refuse(ApplicationKeys.problem(applicationKey), INVALID_ARGUMENT);
-        return applications.byKey(applicationKey).orElseThrow(() -> new Failure(NOT_FOUND,
-                "unknown application_key " + applicationKey + ": this service holds no such application"));
+        refuse(ApplicationKeys.problem(applicationKey), APPLICATION_KEY_INVALID);
+        return applications.byKey(applicationKey).orElseThrow(() -> new Failure(APPLICATION_UNKNOWN,
+                "unknown application_key " + applicationKey + ": this service holds no such application",
+                Map.of("application_key", applicationKey)));
     }
 
     /** JWT times are whole seconds; a negative lifetime is no lifetime. */
-    private static Duration wholeSeconds(Duration duration) {
+    private static Duration wholeSeconds(Duration duration, ErrorReason outOfRange) {
         if (duration.isNegative()) {
-            throw new Failure(INVALID_ARGUMENT, "durations must not be negative");
+            throw new Failure(outOfRange, "durations must not be negative");
         }
         return Duration.ofSeconds(duration.getSeconds());
     }
 
-    private static void refuse(Optional<String> problem, Outcome outcome) {
+    private static void refuse(Optional<String> problem, ErrorReason reason) {
         if (problem.isPresent()) {
-            throw new Failure(outcome, problem.get());
+            throw new Failure(reason, problem.get());
         }
     }
 

@@ -35,11 +35,11 @@ public final class LegacySignature {
     public static Verification verify(String userId, String applicationKey, long sequence, String applicationSecret,
             String signature) {
         if (sequence < 1) {
-            return Verification.failed("malformed: sequence must be at least 1");
+            return Verification.failed(Verification.Problem.MALFORMED, "malformed: sequence must be at least 1");
         }
         byte[] expected = sign(userId, applicationKey, sequence, applicationSecret).getBytes(StandardCharsets.US_ASCII);
         if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.UTF_8))) {
-            return Verification.failed("wrong signature: it is not the signature of this user, application and"
+            return Verification.failed(Verification.Problem.WRONG_SIGNATURE, "wrong signature: it is not the signature of this user, application and"
                     + " sequence (a sequence off by one, another user's or another application's signature?)");
         }
         return Verification.passed();

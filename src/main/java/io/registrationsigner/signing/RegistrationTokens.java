@@ -153,7 +153,7 @@ public final class RegistrationTokens {
     public static Verification verify(String token, String applicationKey, String applicationSecret, String userId,
             Instant now) {
         if (token.split("\\.", -1).length != 3) {
-            return Verification.failed("malformed: a token is three base64url parts separated by dots");
+            return Verification.failed(Verification.Problem.MALFORMED, "malformed: a token is three base64url parts separated by dots");
         }
         JsonWebSignature jws = new JsonWebSignature();
         // Parse any alg so that a wrong one gets its own reason; only HS256 ever verifies.
@@ -163,44 +163,44 @@ public final class RegistrationTokens {
             jws.setCompactSerialization(token);
             claims = JsonUtil.parseJson(jws.getUnverifiedPayload());
         } catch (JoseException | RuntimeException e) {
-            return Verification.failed("malformed: the header or the claims are not base64url-encoded JSON objects");
+            return Verification.failed(Verification.Problem.MALFORMED, "malformed: the header or the claims are not base64url-encoded JSON objects");
         }
         Object alg = jws.getHeaders().getObjectHeaderValue("alg");
         if (!AlgorithmIdentifiers.HMAC_SHA256.equals(alg)) {
-            return Verification.failed("malformed: alg must be HS256, it is " + echo(alg));
+            return Verification.failed(Verification.Problem.MALFORMED, "malformed: alg must be HS256, it is " + echo(alg));
         }
         Object kid = jws.getHeaders().getObjectHeaderValue("kid");
         Optional<LocalDate> keyDate = kid instanceof String keyId ? keyDate(keyId) : Optional.empty();
         if (keyDate.isEmpty()) {
-            return Verification.failed("malformed: kid must be hkdfv1-YYYYMMDD with a real date, it is " + echo(kid));
+            return Verification.failed(Verification.Problem.MALFORMED, "malformed: kid must be hkdfv1-YYYYMMDD with a real date, it is " + echo(kid));
         }
         Optional<String> malformed = malformedClaim(claims);
         if (malformed.isPresent()) {
-            return Verification.failed("malformed: " + malformed.get());
+            return Verification.failed(Verification.Problem.MALFORMED, "malformed: " + malformed.get());
         }
         if (!issuer(applicationKey).equals(claims.get("iss"))) {
-            return Verification.failed("issued for another application: iss is " + echo(claims.get("iss"))
+            return Verification.failed(Verification.Problem.WRONG_APPLICATION, "issued for another application: iss is " + echo(claims.get("iss"))
                     + ", expected " + issuer(applicationKey));
         }
         if (!subject(applicationKey, userId).equals(claims.get("sub"))) {
-            return Verification.failed("wrong subject: sub is " + echo(claims.get("sub"))
+            return Verification.failed(Verification.Problem.WRONG_SUBJECT, "wrong subject: sub is " + echo(claims.get("sub"))
                     + ", expected " + subject(applicationKey, userId));
         }
         Instant issuedAt = Instant.ofEpochSecond((Long) claims.get("iat"));
         if (!keyDate.get().equals(utcDate(issuedAt))) {
-            return Verification.failed("wrong key id date: kid is " + kid + " but iat " + issuedAt
+            return Verification.failed(Verification.Problem.WRONG_KEY_ID_DATE, "wrong key id date: kid is " + kid + " but iat " + issuedAt
                     + " is on " + utcDate(issuedAt) + " UTC; the key must be derived from the UTC date of iat");
         }
         if (!hasValidSignature(jws, applicationSecret, keyDate.get())) {
-            return Verification.failed("wrong signature: not signed with this application's secret and the key of "
+            return Verification.failed(Verification.Problem.WRONG_SIGNATURE, "wrong signature: not signed with this application's secret and the key of "
                     + keyDate.get() + " (tampered with, or signed with another secret)");
         }
         Instant expiresAt = Instant.ofEpochSecond((Long) claims.get("exp"));
         if (!now.isBefore(expiresAt)) {
-            return Verification.failed("expired at " + expiresAt + " (now " + now.getEpochSecond() + " is past exp)");
+            return Verification.failed(Verification.Problem.EXPIRED, "expired at " + expiresAt + " (now " + now.getEpochSecond() + " is past exp)");
         }
         if (issuedAt.isAfter(now.plusSeconds(60))) {
-            return Verification.failed("not yet valid: iat " + issuedAt + " is in the future (clock skew?)");
+            return Verification.failed(Verification.Problem.NOT_YET_VALID, "not yet valid: iat " + issuedAt + " is in the future (clock skew?)");
         }
         return Verification.passed();
     }

@@ -1,10 +1,13 @@
 package io.registrationsigner.transport;
 
+import java.util.Base64;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.micrometer.core.instrument.Counter;
-import io.grpc.Status;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.registrationsigner.grpc.status.GrpcErrors;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,6 +27,7 @@ public class CompressedMessages {
 
     static final String GRPC_ENCODING = "grpc-encoding";
     static final String IDENTITY = "identity";
+    private static final Metadata.Key<byte[]> DETAILS = Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
     /** Ahead of every other route (ResponseFlushes is -2). */
     private static final int ROUTE_ORDER = -3;
 
@@ -49,10 +53,12 @@ public class CompressedMessages {
         }
         refused.increment();
         // Trailers-only answer; the unread body is then dropped with the stream. The message needs no percent-encoding.
-        Status refusal = GrpcErrors.compressedMessage();
+        StatusRuntimeException refusal = GrpcErrors.compressedMessage();
+        byte[] details = refusal.getTrailers().get(DETAILS);
         context.response().putHeader("content-type", "application/grpc")
-                .putHeader("grpc-status", Integer.toString(refusal.getCode().value()))
-                .putHeader("grpc-message", refusal.getDescription())
+                .putHeader("grpc-status", Integer.toString(refusal.getStatus().getCode().value()))
+                .putHeader("grpc-message", refusal.getStatus().getDescription())
+                .putHeader(DETAILS.name(), Base64.getEncoder().withoutPadding().encodeToString(details))
                 .putHeader("grpc-accept-encoding", IDENTITY)
                 .end();
     }

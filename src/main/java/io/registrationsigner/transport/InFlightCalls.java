@@ -13,7 +13,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.registrationsigner.credential.Failure;
-import io.registrationsigner.credential.Outcome;
+import io.registrationsigner.credential.ErrorReason;
 import io.registrationsigner.redis.RedisConfig;
 import io.vertx.core.Vertx;
 import io.smallrye.mutiny.Uni;
@@ -49,7 +49,7 @@ public class InFlightCalls {
         return Uni.createFrom().deferred(() -> {
             synchronized (lock) {
                 if (draining) {
-                    return Uni.createFrom().failure(new Failure(Outcome.UNAVAILABLE, "the service is shutting down; retry"));
+                    return Uni.createFrom().failure(new Failure(ErrorReason.SHUTTING_DOWN, "the service is shutting down; retry"));
                 }
                 inFlight++;
             }

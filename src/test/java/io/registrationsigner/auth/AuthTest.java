@@ -51,14 +51,16 @@ class AuthTest extends ServiceTestBase {
 
     @Test
     void missingWrongAndMalformedCredentialsAreUnauthenticated() {
-        assertStatus(Status.Code.UNAUTHENTICATED, "no credential", () -> signer(10).signRegistration(request("u1", TestApplication.VECTOR)));
-        assertStatus(Status.Code.UNAUTHENTICATED, "the bearer token is not the token of any caller",
-                () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", "Bearer not-a-caller-token")));
+        assertReason("NO_CREDENTIAL", assertStatus(Status.Code.UNAUTHENTICATED, "no credential",
+                () -> signer(10).signRegistration(request("u1", TestApplication.VECTOR))));
+        assertReason("UNKNOWN_TOKEN", assertStatus(Status.Code.UNAUTHENTICATED, "the bearer token is not the token of any caller",
+                () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", "Bearer not-a-caller-token"))));
         assertStatus(Status.Code.UNAUTHENTICATED, "the bearer token is not the token of any caller",
                 () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization",
                         "Bearer " + TestCaller.BACKEND.token() + "x")));
-        assertStatus(Status.Code.UNAUTHENTICATED, "the authorization metadata must be 'Bearer <token>'",
-                () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", "Basic YmFja2VuZDpzZWNyZXQ=")));
+        assertReason("MALFORMED_AUTHORIZATION", assertStatus(Status.Code.UNAUTHENTICATED,
+                "the authorization metadata must be 'Bearer <token>'",
+                () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", "Basic YmFja2VuZDpzZWNyZXQ="))));
         assertStatus(Status.Code.UNAUTHENTICATED, "the authorization metadata must be 'Bearer <token>'",
                 () -> sign("u1", TestApplication.VECTOR, TestCaller.headers("authorization", "Bearer ")));
         assertStatus(Status.Code.UNAUTHENTICATED, "the authorization metadata must be 'Bearer <token>'",
@@ -85,8 +87,9 @@ class AuthTest extends ServiceTestBase {
 
     @Test
     void aCallerMayUseOnlyItsApplications() {
-        assertStatus(Status.Code.PERMISSION_DENIED, "caller limited may not use application vector",
-                () -> sign("u2", TestApplication.VECTOR, TestCaller.LIMITED.credentials()));
+        assertReason("CALLER_NOT_ALLOWED", assertStatus(Status.Code.PERMISSION_DENIED,
+                "caller limited may not use application vector",
+                () -> sign("u2", TestApplication.VECTOR, TestCaller.LIMITED.credentials())));
         assertEquals(1, sign("u2", TestApplication.OTHER, TestCaller.LIMITED.credentials()).getSequence());
     }
 
@@ -95,8 +98,9 @@ class AuthTest extends ServiceTestBase {
         ClientInterceptor asserted = TestCaller.headers("authorization", "Bearer " + TestCaller.GATEWAY.token(),
                 TestCaller.USER_HEADER, "end-user-1");
         assertEquals(1, sign("end-user-1", TestApplication.VECTOR, asserted).getSequence());
-        assertStatus(Status.Code.PERMISSION_DENIED, "caller gateway is a gateway: user_id must be the end user it asserts",
-                () -> sign("end-user-2", TestApplication.VECTOR, asserted));
+        assertReason("END_USER_NOT_ASSERTED", assertStatus(Status.Code.PERMISSION_DENIED,
+                "caller gateway is a gateway: user_id must be the end user it asserts",
+                () -> sign("end-user-2", TestApplication.VECTOR, asserted)));
         assertStatus(Status.Code.PERMISSION_DENIED, "caller gateway is a gateway: it must assert the end user",
                 () -> sign("end-user-1", TestApplication.VECTOR, TestCaller.GATEWAY.credentials()));
         assertStatus(Status.Code.PERMISSION_DENIED, "caller gateway is a gateway",
@@ -136,8 +140,9 @@ class AuthTest extends ServiceTestBase {
         twoUsers.put(AUTHORIZATION, "Bearer " + TestCaller.GATEWAY.token());
         twoUsers.put(USER, "end-user-1");
         twoUsers.put(USER, "end-user-2");
-        assertStatus(Status.Code.PERMISSION_DENIED, "caller gateway is a gateway: it must assert exactly one end user in x-end-user-id, it sent 2",
-                () -> sign("end-user-2", TestApplication.VECTOR, MetadataUtils.newAttachHeadersInterceptor(twoUsers)));
+        assertReason("AMBIGUOUS_END_USER", assertStatus(Status.Code.PERMISSION_DENIED,
+                "caller gateway is a gateway: it must assert exactly one end user in x-end-user-id, it sent 2",
+                () -> sign("end-user-2", TestApplication.VECTOR, MetadataUtils.newAttachHeadersInterceptor(twoUsers))));
 
         Metadata twoTokens = new Metadata();
         twoTokens.put(AUTHORIZATION, "Bearer " + TestCaller.LIMITED.token());
@@ -199,10 +204,16 @@ class AuthTest extends ServiceTestBase {
         return SignRegistrationRequest.newBuilder().setUserId(userId).setApplicationKey(application.key()).build();
     }
 
-    private static void assertStatus(Status.Code code, String messageStart, org.junit.jupiter.api.function.Executable call) {
+    private static StatusRuntimeException assertStatus(Status.Code code, String messageStart,
+            org.junit.jupiter.api.function.Executable call) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
         assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
         assertTrue(e.getStatus().getDescription().startsWith(messageStart), e.getStatus().getDescription());
         StatusMessages.assertSafe(e);
+        return e;
+    }
+
+    private static void assertReason(String reason, StatusRuntimeException e) {
+        assertEquals(reason, StatusMessages.assertDetails(e).getReason());
     }
 }

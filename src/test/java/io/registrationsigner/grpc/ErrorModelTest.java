@@ -10,7 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import com.google.rpc.BadRequest;
+import com.google.rpc.ErrorInfo;
+
 import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -33,6 +37,9 @@ class ErrorModelTest extends ServiceTestBase {
         StatusRuntimeException e = rejected(userId, TestApplication.VECTOR.key(), Status.Code.INVALID_ARGUMENT);
         assertTrue(e.getStatus().getDescription().contains("user_id must be 1 to 255 characters of A-Z a-z 0-9 - _ ="),
                 e.getStatus().getDescription());
+        assertEquals("USER_ID_INVALID", StatusMessages.assertDetails(e).getReason());
+        assertEquals("user_id", StatusMessages.detail(StatusProto.fromThrowable(e), BadRequest.class).orElseThrow()
+                .getFieldViolations(0).getField());
     }
 
     @Test
@@ -46,12 +53,16 @@ class ErrorModelTest extends ServiceTestBase {
         StatusRuntimeException e = rejected("bob", "", Status.Code.INVALID_ARGUMENT);
         assertEquals("application_key is required: this service holds more than one application",
                 e.getStatus().getDescription());
+        assertEquals("APPLICATION_KEY_REQUIRED", StatusMessages.assertDetails(e).getReason());
     }
 
     @Test
     void anUnknownApplicationKeyIsNotFound() {
         StatusRuntimeException e = rejected("bob", "00000000-0000-0000-0000-000000000000", Status.Code.NOT_FOUND);
         assertTrue(e.getStatus().getDescription().startsWith("unknown application_key 00000000-0000-0000-0000-000000000000"));
+        ErrorInfo info = StatusMessages.assertDetails(e);
+        assertEquals("APPLICATION_UNKNOWN", info.getReason());
+        assertEquals("00000000-0000-0000-0000-000000000000", info.getMetadataOrThrow("application_key"));
     }
 
     @ParameterizedTest

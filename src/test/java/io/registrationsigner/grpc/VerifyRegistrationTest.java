@@ -19,6 +19,7 @@ import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
 import io.registrationsigner.api.v1.LegacyCredential;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.api.v1.SignRegistrationResponse;
+import io.registrationsigner.api.v1.VerificationFailure;
 import io.registrationsigner.api.v1.VerifyRegistrationRequest;
 import io.registrationsigner.api.v1.VerifyRegistrationResponse;
 import io.registrationsigner.testing.PrometheusText;
@@ -115,6 +116,15 @@ class VerifyRegistrationTest extends ServiceTestBase {
                 + base64url.encodeToString(new byte[32]);
     }
 
+    private static final Map<String, VerificationFailure> FAILURES = Map.of(
+            "malformed", VerificationFailure.VERIFICATION_FAILURE_MALFORMED,
+            "issued for another application", VerificationFailure.VERIFICATION_FAILURE_WRONG_APPLICATION,
+            "wrong subject", VerificationFailure.VERIFICATION_FAILURE_WRONG_SUBJECT,
+            "wrong key id date", VerificationFailure.VERIFICATION_FAILURE_WRONG_KEY_ID_DATE,
+            "wrong signature", VerificationFailure.VERIFICATION_FAILURE_WRONG_SIGNATURE,
+            "expired", VerificationFailure.VERIFICATION_FAILURE_EXPIRED,
+            "not yet valid", VerificationFailure.VERIFICATION_FAILURE_NOT_YET_VALID);
+
     @Test
     void verifyingConsumesNoSequence() {
         SignRegistrationResponse first = sign("verify-counter");
@@ -180,10 +190,15 @@ class VerifyRegistrationTest extends ServiceTestBase {
     private static void assertValid(VerifyRegistrationResponse response) {
         assertTrue(response.getValid(), response.getReason());
         assertEquals("", response.getReason());
+        assertEquals(VerificationFailure.VERIFICATION_FAILURE_UNSPECIFIED, response.getFailure());
     }
 
     private static void assertInvalid(String reasonStart, VerifyRegistrationResponse response) {
         assertFalse(response.getValid());
+        // The code for machines says what the words say.
+        assertEquals(FAILURES.entrySet().stream().filter(e -> response.getReason().startsWith(e.getKey())).findFirst()
+                .orElseThrow(() -> new AssertionError("no failure code for " + response.getReason())).getValue(),
+                response.getFailure(), response.getReason());
         assertTrue(response.getReason().startsWith(reasonStart), response.getReason());
         for (String secret : TestApplication.ALL_SECRETS) {
             assertFalse(response.getReason().contains(secret), "a secret in a reason");

@@ -39,6 +39,7 @@ import io.registrationsigner.testing.GrpcChannels;
 import io.registrationsigner.testing.PrometheusText;
 import io.registrationsigner.testing.RedisProcess;
 import io.registrationsigner.testing.ServiceProcess;
+import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
 import io.registrationsigner.testing.TestCaller;
 import io.restassured.RestAssured;
@@ -94,9 +95,11 @@ class HostileInputIT {
                 calls.add(unauthenticated.signRegistration(request("bomb-" + i)));
             }
             for (ListenableFuture<SignRegistrationResponse> call : calls) {
-                Status status = Status.fromThrowable(assertThrows(ExecutionException.class, call::get).getCause());
+                Throwable refusal = assertThrows(ExecutionException.class, call::get).getCause();
+                Status status = Status.fromThrowable(refusal);
                 assertEquals(Status.Code.UNIMPLEMENTED, status.getCode(), status.toString());
                 assertTrue(status.getDescription().startsWith("compressed messages are not accepted"), status.toString());
+                assertEquals("COMPRESSED_MESSAGE", StatusMessages.assertDetails((StatusRuntimeException) refusal).getReason());
             }
         } finally {
             channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);

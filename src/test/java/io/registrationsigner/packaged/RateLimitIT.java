@@ -106,6 +106,7 @@ class RateLimitIT extends ServiceTestBase {
         assertTrue(e.getStatus().getDescription().contains(whose), e.getStatus().getDescription());
         assertTrue(e.getStatus().getDescription().contains("retry in"), e.getStatus().getDescription());
         StatusMessages.assertSafe(e);
+        assertEquals("RATE_LIMITED", StatusMessages.assertDetails(e).getReason());
         RetryInfo retry = StatusProto.fromThrowable(e).getDetailsList().stream()
                 .filter(detail -> detail.is(RetryInfo.class)).findFirst().orElseThrow().unpack(RetryInfo.class);
         Duration delay = Duration.ofSeconds(retry.getRetryDelay().getSeconds(), retry.getRetryDelay().getNanos());

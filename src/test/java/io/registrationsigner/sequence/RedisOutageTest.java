@@ -77,6 +77,7 @@ class RedisOutageTest extends ServiceTestBase {
         assertTrue(elapsed.compareTo(TIMEOUT) >= 0 || !e.getStatus().getDescription().contains("did not answer"),
                 "a timeout cannot come before the configured timeout");
         StatusMessages.assertSafe(e);
+        assertEquals("SEQUENCE_STORE_UNAVAILABLE", StatusMessages.assertDetails(e).getReason());
         return e;
     }
 

@@ -56,7 +56,7 @@ class LegacySignatureTest {
             assertEquals(false, v.valid());
             assertEquals(true, v.reason().startsWith("wrong signature"), v.reason());
         }
-        assertEquals(Verification.failed("malformed: sequence must be at least 1"),
+        assertEquals(Verification.failed(Verification.Problem.MALFORMED, "malformed: sequence must be at least 1"),
                 LegacySignature.verify("alice", KEY, 0, SECRET, VECTOR_1));
     }
 
