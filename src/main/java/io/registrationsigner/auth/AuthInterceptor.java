@@ -77,7 +77,7 @@ public class AuthInterceptor implements ServerInterceptor {
         } catch (Failure e) {
             failures.record(e.reason(), e.getMessage(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
             StatusRuntimeException status = GrpcErrors.toStatus(e);
-            call.close(status.getStatus(), status.getTrailers() != null ? status.getTrailers() : new Metadata());
+            call.close(status.getStatus(), status.getTrailers());
             return new ServerCall.Listener<>() {
             };
         }

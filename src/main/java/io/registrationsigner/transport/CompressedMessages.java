@@ -32,6 +32,10 @@ public class CompressedMessages {
     private static final int ROUTE_ORDER = -3;
 
     private final Counter refused;
+    // The answer is the same for every such request: built once, not per hostile request.
+    private final StatusRuntimeException refusal = GrpcErrors.compressedMessage();
+    private final String refusalDetails = Base64.getEncoder().withoutPadding()
+            .encodeToString(refusal.getTrailers().get(DETAILS));
 
     CompressedMessages(MeterRegistry registry) {
         this.refused = Counter.builder("signer.requests.refused")
@@ -53,12 +57,10 @@ public class CompressedMessages {
         }
         refused.increment();
         // Trailers-only answer; the unread body is then dropped with the stream. The message needs no percent-encoding.
-        StatusRuntimeException refusal = GrpcErrors.compressedMessage();
-        byte[] details = refusal.getTrailers().get(DETAILS);
         context.response().putHeader("content-type", "application/grpc")
                 .putHeader("grpc-status", Integer.toString(refusal.getStatus().getCode().value()))
                 .putHeader("grpc-message", refusal.getStatus().getDescription())
-                .putHeader(DETAILS.name(), Base64.getEncoder().withoutPadding().encodeToString(details))
+                .putHeader(DETAILS.name(), refusalDetails)
                 .putHeader("grpc-accept-encoding", IDENTITY)
                 .end();
     }
