@@ -25,8 +25,8 @@ public final class GrpcChannels {
     public static ManagedChannel openRetrying(URL serviceUrl) {
         Map<String, Object> retryPolicy = Map.of(
                 "maxAttempts", 5.0,
-                "initialBackoff", "0.2s",
-                "maxBackoff", "2s",
+                "initialBackoff", "0.1s",
+                "maxBackoff", "1s",
                 "backoffMultiplier", 2.0,
                 "retryableStatusCodes", List.of("UNAVAILABLE"));
         Map<String, Object> serviceConfig = Map.of("methodConfig", List.of(Map.of(
