@@ -21,6 +21,10 @@ public interface RedisConfig {
     @WithDefault("2")
     int connections();
 
+    /** How often the service PINGs Redis for signer_redis_up and the redis health group. */
+    @WithDefault("5s")
+    Duration probeInterval();
+
     /**
      * A file that holds the Redis password, such as a key of a mounted Kubernetes Secret; read
      * when the client is created. Instead of {@code quarkus.redis.password}, never in the hosts.

@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.registrationsigner.metrics.RedisMetrics;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
@@ -47,14 +48,16 @@ public class RedisPipeline {
 
     private final Redis redis;
     private final Vertx vertx;
+    private final RedisMetrics metrics;
     private final boolean batches;
     private final Slot[] slots;
     private final AtomicInteger next = new AtomicInteger();
 
-    RedisPipeline(Redis redis, Vertx vertx, RedisConfig config,
+    RedisPipeline(Redis redis, Vertx vertx, RedisConfig config, RedisMetrics metrics,
             @ConfigProperty(name = "quarkus.redis.client-type") Optional<String> clientType) {
         this.redis = redis;
         this.vertx = vertx;
+        this.metrics = metrics;
         this.batches = !clientType.map("cluster"::equalsIgnoreCase).orElse(false);
         this.slots = new Slot[Math.max(1, config.connections())];
         for (int i = 0; i < slots.length; i++) {
@@ -64,10 +67,21 @@ public class RedisPipeline {
 
     public Uni<Response> send(Request request) {
         Slot slot = slots[Math.floorMod(next.getAndIncrement(), slots.length)];
-        if (!batches) {
-            return slot.sendAlone(request);
-        }
-        return Uni.createFrom().emitter(caller -> slot.enqueue(new QueuedCommand(request, caller)));
+        Uni<Response> sent = batches
+                ? Uni.createFrom().emitter(caller -> slot.enqueue(new QueuedCommand(request, caller)))
+                : slot.sendAlone(request);
+        return measured(request, sent);
+    }
+
+    /** Times the command from the moment the caller waits for it; a caller that stops waiting abandons it. */
+    private Uni<Response> measured(Request request, Uni<Response> sent) {
+        return Uni.createFrom().deferred(() -> {
+            long start = System.nanoTime();
+            return sent.onTermination().invoke((response, failure, cancelled) -> metrics.recordCommand(
+                    request.getDelegate().command(),
+                    cancelled ? RedisMetrics.ABANDONED : failure == null ? RedisMetrics.OK : RedisMetrics.FAILED,
+                    System.nanoTime() - start));
+        });
     }
 
     /**
@@ -106,6 +120,9 @@ public class RedisPipeline {
             List<QueuedCommand> batch = new ArrayList<>();
             for (QueuedCommand command = queued.poll(); command != null; command = queued.poll()) {
                 batch.add(command);
+            }
+            if (!batch.isEmpty()) {
+                metrics.recordBatch(batch.size());
             }
             if (batch.size() == 1) {
                 sendAlone(batch.get(0));

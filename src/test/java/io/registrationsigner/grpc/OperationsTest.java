@@ -2,6 +2,7 @@ package io.registrationsigner.grpc;
 
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -45,9 +46,14 @@ class OperationsTest extends ServiceTestBase {
         for (String secret : TestApplication.ALL_SECRETS) {
             assertFalse(health.contains(secret), "a secret in /q/health");
         }
+        // Readiness is the pod's own state; Redis, which all replicas share, has its own group.
         onManagement().get("/q/health/ready").then().statusCode(200)
                 .body("status", is("UP"))
-                .body("checks.name", hasItem("Redis connection health check"));
+                .body("checks.name", hasItem("gRPC Server"))
+                .body("checks.name", not(hasItem("Redis connection health check")));
+        onManagement().get("/q/health/group/redis").then().statusCode(200)
+                .body("status", is("UP"))
+                .body("checks.name", is(List.of("Redis")));
     }
 
     @Test

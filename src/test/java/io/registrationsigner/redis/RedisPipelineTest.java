@@ -19,6 +19,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.registrationsigner.metrics.RedisMetrics;
 import io.registrationsigner.testing.RedisProcess;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
@@ -56,9 +61,12 @@ class RedisPipelineTest {
 
     @Test
     void theCommandsOfOneEventLoopPassLeaveInOneWritePerConnection() {
-        RedisPipeline pipeline = pipeline();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        RedisPipeline pipeline = pipeline(registry);
         connectBoth(pipeline);
         long readsBefore = stat("total_reads_processed");
+        DistributionSummary batches = registry.get("signer.redis.pipeline.batch").summary();
+        long batchesBefore = batches.count();
 
         List<Long> sequences = sendInOnePass(pipeline, Collections.nCopies(400, incr("batched"))).stream()
                 .map(answer -> answer.orTimeout(5, TimeUnit.SECONDS).join().toLong()).toList();
@@ -68,6 +76,11 @@ class RedisPipelineTest {
         // 400 commands on 2 connections, and the 2 INFO commands of this test: one write per connection
         // arrives in a read or two, 400 writes in hundreds (measured: 310 to 337 without batches).
         assertTrue(reads <= 10, "Redis read the 400 commands in " + reads + " reads");
+        // What signer_redis_pipeline_batch shows: two batches of 200, one per connection.
+        assertEquals(2, batches.count() - batchesBefore);
+        assertEquals(200, batches.max());
+        Timer incrs = registry.get("signer.redis.command").tags("command", "INCR", "outcome", "ok").timer();
+        assertEquals(402, incrs.count(), "the 400 and the 2 of connectBoth");
     }
 
     @Test
@@ -103,6 +116,10 @@ class RedisPipelineTest {
     }
 
     private static RedisPipeline pipeline() {
+        return pipeline(new SimpleMeterRegistry());
+    }
+
+    private static RedisPipeline pipeline(MeterRegistry registry) {
         return new RedisPipeline(redis, vertx, new RedisConfig() {
             @Override
             public Duration timeout() {
@@ -115,10 +132,15 @@ class RedisPipelineTest {
             }
 
             @Override
+            public Duration probeInterval() {
+                return Duration.ofSeconds(5);
+            }
+
+            @Override
             public Optional<String> passwordFile() {
                 return Optional.empty();
             }
-        }, Optional.empty());
+        }, new RedisMetrics(registry), Optional.empty());
     }
 
     /** The commands sent in one pass of an event loop, as the calls of one read are. */

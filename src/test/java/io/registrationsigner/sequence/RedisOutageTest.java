@@ -2,10 +2,12 @@ package io.registrationsigner.sequence;
 
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Map;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -15,9 +17,12 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
+import io.registrationsigner.api.v1.IssueRegistrationTokenResponse;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.devredis.LocalRedis;
 import io.registrationsigner.testing.InjectLocalRedis;
+import io.registrationsigner.testing.PrometheusText;
 import io.registrationsigner.testing.RedisProbe;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
@@ -36,23 +41,45 @@ class RedisOutageTest extends ServiceTestBase {
     @InjectLocalRedis
     LocalRedis redis;
 
+    /**
+     * Every replica shares the one Redis: its outage must not take them all out of rotation. The
+     * pod stays ready, tokens are still issued, SignRegistration answers UNAVAILABLE within the
+     * timeout, and the Redis health group and signer_redis_up say what is wrong.
+     */
     @Test
-    void aStoppedRedisGivesUnavailableAndReadinessDownUntilItIsBack() {
+    void aStoppedRedisLeavesTheServiceReadyAndItsOwnCheckDownUntilItIsBack() {
         long before = sign("outage-user");
+        onManagement().get("/q/health/group/redis").then().statusCode(200).body("status", is("UP"));
+        assertEquals(1.0, redisUp());
 
         redis.stop();
         try {
             assertUnavailableWithinTimeout("outage-user");
-            onManagement().get("/q/health/ready").then().statusCode(503).body("status", is("DOWN"));
+            onManagement().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
             onManagement().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+            onManagement().get("/q/health/group/redis").then().statusCode(503).body("status", is("DOWN"))
+                    .body("checks[0].name", is("Redis"));
+            assertEquals(0.0, redisUp(), "the probe that the health group ran sets the gauge");
+            IssueRegistrationTokenResponse token = signer(30).issueRegistrationToken(IssueRegistrationTokenRequest.newBuilder()
+                    .setUserId("outage-user").setApplicationKey(TestApplication.VECTOR.key()).build());
+            assertFalse(token.getToken().isEmpty());
         } finally {
             redis.start();
         }
 
-        Awaitility.await().atMost(Duration.ofSeconds(20))
-                .untilAsserted(() -> onManagement().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
+        // The periodic probe (signer.redis.probe-interval, 5 s) finds it back without anyone asking.
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> redisUp() == 1.0);
+        onManagement().get("/q/health/group/redis").then().statusCode(200).body("status", is("UP"));
         Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
                 .until(() -> sign("outage-user") > before);
+        assertTrue(PrometheusText.value(metrics(), "signer_redis_command_seconds_count",
+                Map.of("command", "PING", "outcome", "failed")) > 0, "the failed PINGs are counted");
+    }
+
+    private double redisUp() {
+        return metrics().lines().filter(line -> line.startsWith("signer_redis_up "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no signer_redis_up in /q/metrics"));
     }
 
     @Test

@@ -1,0 +1,170 @@
+package io.registrationsigner.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.registrationsigner.api.v1.LegacyCredential;
+import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.api.v1.SignRegistrationResponse;
+import io.registrationsigner.api.v1.VerifyRegistrationRequest;
+import io.registrationsigner.testing.ServiceTestBase;
+import io.registrationsigner.testing.SignerTestResource;
+import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.TestCaller;
+
+/**
+ * The shipped Prometheus alert rules and Grafana dashboard against the running service: every
+ * metric they use is in its /q/metrics, every metric of its own (signer_*) is on the dashboard,
+ * and every alert says how bad it is and where its runbook is.
+ */
+@QuarkusTest
+@WithTestResource(SignerTestResource.class)
+class AlertsAndDashboardTest extends ServiceTestBase {
+
+    static final Path ALERTS = Path.of("docker", "prometheus", "registration-signer-alerts.yaml");
+    static final Path DASHBOARD = Path.of("docker", "grafana", "registration-signer-dashboard.json");
+    private static final Path RUNBOOKS = Path.of("docs", "operations.md");
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    /** PromQL's functions, aggregations and keywords that the rules and panels use; the rest are metrics. */
+    private static final Set<String> PROMQL = Set.of("sum", "min", "max", "avg", "count", "rate", "increase",
+            "irate", "histogram_quantile", "absent", "max_over_time", "min_over_time", "by", "without", "on",
+            "ignoring", "and", "or", "unless", "bool", "offset");
+
+    @Test
+    void everyMetricOfTheAlertsAndTheDashboardIsServedAndEveryMetricOfTheServiceIsOnTheDashboard() throws IOException {
+        // A credential, a verification and a refused call, so that their labelled series exist.
+        SignRegistrationResponse signed = signer(10).signRegistration(SignRegistrationRequest.newBuilder()
+                .setUserId("monitored-user").setApplicationKey(TestApplication.VECTOR.key()).build());
+        signer(10).verifyRegistration(VerifyRegistrationRequest.newBuilder().setUserId("monitored-user")
+                .setApplicationKey(TestApplication.VECTOR.key())
+                .setLegacy(LegacyCredential.newBuilder().setSequence(signed.getSequence()).setSignature(signed.getSignature()))
+                .build());
+        try {
+            signer(10).withInterceptors(TestCaller.headers("authorization", "Bearer not-a-caller-token"))
+                    .signRegistration(SignRegistrationRequest.newBuilder().setUserId("monitored-user").build());
+        } catch (StatusRuntimeException expected) {
+            // counted in signer_auth_failures_total
+        }
+        Set<String> served = metricNames(metrics());
+
+        Set<String> used = new TreeSet<>();
+        for (String expr : alertExpressions()) {
+            used.addAll(metricsIn(expr));
+        }
+        Set<String> onDashboard = new TreeSet<>();
+        for (String expr : dashboardExpressions()) {
+            onDashboard.addAll(metricsIn(expr));
+        }
+        used.addAll(onDashboard);
+
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(served);
+        assertEquals(Set.of(), missing, "used by the alerts or the dashboard, not in /q/metrics");
+        Set<String> notShown = new TreeSet<>();
+        for (String name : served) {
+            if (name.startsWith("signer_") && onDashboard.stream().noneMatch(shown -> family(shown).equals(family(name)))) {
+                notShown.add(name);
+            }
+        }
+        assertEquals(Set.of(), notShown, "the service's own metrics that no dashboard panel shows");
+        assertTrue(used.contains("signer_redis_up") && used.contains("signer_redis_command_seconds_bucket")
+                && used.contains("signer_redis_pipeline_batch_bucket") && used.contains("signer_auth_failures_total"), used.toString());
+    }
+
+    @Test
+    void everyAlertHasASeverityASummaryAndARunbookSection() throws IOException {
+        String runbooks = Files.readString(RUNBOOKS);
+        List<JsonNode> rules = rules();
+        assertTrue(rules.size() >= 8, rules.size() + " rules");
+        for (JsonNode rule : rules) {
+            String alert = rule.path("alert").asText();
+            assertTrue(alert.startsWith("RegistrationSigner"), alert);
+            assertTrue(Set.of("critical", "warning", "info").contains(rule.path("labels").path("severity").asText()), alert);
+            assertFalse(rule.path("annotations").path("summary").asText().isBlank(), alert);
+            assertFalse(rule.path("annotations").path("description").asText().isBlank(), alert);
+            String runbook = rule.path("annotations").path("runbook").asText();
+            assertEquals("docs/operations.md#" + alert.toLowerCase(Locale.ROOT), runbook, alert);
+            assertTrue(runbooks.contains("\n### " + alert + "\n"), "docs/operations.md has no section " + alert);
+        }
+    }
+
+    /** Metric names of a PromQL expression: identifiers that are not PromQL's, outside label matchers, strings, ranges and groupings. */
+    static Set<String> metricsIn(String expr) {
+        String bare = expr.replaceAll("\\{[^}]*}", " ")
+                .replaceAll("\"[^\"]*\"", " ")
+                .replaceAll("\\[[^\\]]*]", " ")
+                .replaceAll("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)", " ")
+                .replaceAll("\\$\\w+", " ");
+        Set<String> names = new TreeSet<>();
+        Matcher identifier = IDENTIFIER.matcher(bare);
+        while (identifier.find()) {
+            String name = identifier.group();
+            if (!PROMQL.contains(name) && !bare.substring(identifier.end()).stripLeading().startsWith("(")) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    private static Set<String> metricNames(String exposition) {
+        Set<String> names = new TreeSet<>();
+        for (String line : exposition.lines().toList()) {
+            if (!line.isEmpty() && !line.startsWith("#")) {
+                Matcher name = IDENTIFIER.matcher(line);
+                if (name.lookingAt()) {
+                    names.add(name.group());
+                }
+            }
+        }
+        return names;
+    }
+
+    private static String family(String name) {
+        return name.replaceAll("_(bucket|count|sum|max|total)$", "");
+    }
+
+    static List<JsonNode> rules() throws IOException {
+        List<JsonNode> rules = new ArrayList<>();
+        for (JsonNode group : new ObjectMapper(new YAMLFactory()).readTree(ALERTS.toFile()).path("groups")) {
+            group.path("rules").forEach(rules::add);
+        }
+        return rules;
+    }
+
+    private static List<String> alertExpressions() throws IOException {
+        return rules().stream().map(rule -> rule.path("expr").asText()).toList();
+    }
+
+    private static List<String> dashboardExpressions() throws IOException {
+        List<String> exprs = new ArrayList<>();
+        for (JsonNode panel : new ObjectMapper().readTree(DASHBOARD.toFile()).path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                exprs.add(target.path("expr").asText());
+            }
+        }
+        assertFalse(exprs.isEmpty(), "no panel queries in " + DASHBOARD);
+        return exprs;
+    }
+}
