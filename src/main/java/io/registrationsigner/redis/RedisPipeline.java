@@ -2,8 +2,11 @@ package io.registrationsigner.redis;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,6 +16,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.registrationsigner.metrics.RedisMetrics;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -22,6 +30,7 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.Command;
 
 /**
  * The commands of concurrent calls on a few long-lived connections ({@code signer.redis.connections}),
@@ -43,21 +52,28 @@ import io.vertx.mutiny.redis.client.Response;
 @ApplicationScoped
 public class RedisPipeline {
 
+    // OpenTelemetry's semantic conventions for database client spans.
+    private static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system.name");
+    private static final AttributeKey<String> DB_OPERATION = AttributeKey.stringKey("db.operation.name");
+
     /** Vert.x's message when a connection has max-waiting-handlers commands unanswered. */
     static final String QUEUE_FULL = "Redis waiting queue is full";
 
     private final Redis redis;
     private final Vertx vertx;
     private final RedisMetrics metrics;
+    private final Tracer tracer;
+    private final Map<Command, String> commandNames = new ConcurrentHashMap<>();
     private final boolean batches;
     private final Slot[] slots;
     private final AtomicInteger next = new AtomicInteger();
 
-    RedisPipeline(Redis redis, Vertx vertx, RedisConfig config, RedisMetrics metrics,
+    RedisPipeline(Redis redis, Vertx vertx, RedisConfig config, RedisMetrics metrics, Tracer tracer,
             @ConfigProperty(name = "quarkus.redis.client-type") Optional<String> clientType) {
         this.redis = redis;
         this.vertx = vertx;
         this.metrics = metrics;
+        this.tracer = tracer;
         this.batches = !clientType.map("cluster"::equalsIgnoreCase).orElse(false);
         this.slots = new Slot[Math.max(1, config.connections())];
         for (int i = 0; i < slots.length; i++) {
@@ -73,14 +89,31 @@ public class RedisPipeline {
         return measured(request, sent);
     }
 
-    /** Times the command from the moment the caller waits for it; a caller that stops waiting abandons it. */
+    /**
+     * Times the command from the moment the caller waits for it (a caller that stops waiting
+     * abandons it), in a client span of the caller's trace: one per command, batched or not.
+     * The span names the command only, never its arguments (keys hold user ids).
+     */
     private Uni<Response> measured(Request request, Uni<Response> sent) {
         return Uni.createFrom().deferred(() -> {
+            Command command = request.getDelegate().command();
+            String name = commandNames.computeIfAbsent(command, c -> c.toString().toUpperCase(Locale.ROOT));
+            // Only commands of a traced call: not the health probe's PINGs, nor start-up checks.
+            Span span = Span.current().getSpanContext().isValid()
+                    ? tracer.spanBuilder(name).setSpanKind(SpanKind.CLIENT)
+                            .setAttribute(DB_SYSTEM, "redis")
+                            .setAttribute(DB_OPERATION, name)
+                            .startSpan()
+                    : Span.getInvalid();
             long start = System.nanoTime();
-            return sent.onTermination().invoke((response, failure, cancelled) -> metrics.recordCommand(
-                    request.getDelegate().command(),
-                    cancelled ? RedisMetrics.ABANDONED : failure == null ? RedisMetrics.OK : RedisMetrics.FAILED,
-                    System.nanoTime() - start));
+            return sent.onTermination().invoke((response, failure, cancelled) -> {
+                String outcome = cancelled ? RedisMetrics.ABANDONED : failure == null ? RedisMetrics.OK : RedisMetrics.FAILED;
+                metrics.recordCommand(command, outcome, System.nanoTime() - start);
+                if (!RedisMetrics.OK.equals(outcome)) {
+                    span.setStatus(StatusCode.ERROR, cancelled ? outcome : failure.getClass().getSimpleName());
+                }
+                span.end();
+            });
         });
     }
 

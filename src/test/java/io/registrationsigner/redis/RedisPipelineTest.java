@@ -140,7 +140,7 @@ class RedisPipelineTest {
             public Optional<String> passwordFile() {
                 return Optional.empty();
             }
-        }, new RedisMetrics(registry), Optional.empty());
+        }, new RedisMetrics(registry), io.opentelemetry.api.OpenTelemetry.noop().getTracer("test"), Optional.empty());
     }
 
     /** The commands sent in one pass of an event loop, as the calls of one read are. */
