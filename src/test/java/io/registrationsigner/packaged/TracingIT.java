@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -23,6 +22,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.util.concurrent.ListenableFuture;
 
 import io.grpc.ManagedChannel;
@@ -102,6 +103,37 @@ class TracingIT {
                     String log = Files.readString(service.log());
                     assertTrue(log.lines().anyMatch(line -> line.contains("[signer.audit]") && line.contains("user=traced-user")
                             && line.contains("traceId=" + traceId)), "no audit line with the trace id:\n" + log);
+                } finally {
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    @Test
+    void jsonLogLinesCarryTheTraceIdsToo() throws Exception {
+        try (RedisProcess redis = RedisProcess.server(dir.resolve("redis"));
+                OtlpReceiver receiver = OtlpReceiver.start(0)) {
+            Map<String, String> config = config(redis);
+            config.put("quarkus.otel.exporter.otlp.endpoint", receiver.endpoint());
+            config.put("quarkus.otel.exporter.otlp.protocol", "http/protobuf");
+            config.put("quarkus.log.console.json.enabled", "true");
+            try (ServiceProcess service = ServiceProcess.startWithVector("tracing-json-service", config)) {
+                ManagedChannel channel = GrpcChannels.open(service.url());
+                try {
+                    String traceId = hex(16);
+                    stub(channel, traceId, hex(8)).signRegistration(sign("json-user"));
+                    ObjectMapper json = new ObjectMapper();
+                    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(service.log()).contains(traceId));
+                    JsonNode audit = null;
+                    for (String line : Files.readAllLines(service.log())) {
+                        if (line.startsWith("{") && line.contains("\"signer.audit\"")) {
+                            audit = json.readTree(line);
+                        }
+                    }
+                    assertNotNull(audit, "no JSON audit line");
+                    assertEquals(traceId, audit.path("mdc").path("traceId").asText(), audit.toString());
+                    assertEquals(16, audit.path("mdc").path("spanId").asText().length(), audit.toString());
                 } finally {
                     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 }
