@@ -137,6 +137,9 @@ public final class ServiceBenchmark {
                 System.out.printf("  start to first answer     %d ms%n", TimeUnit.NANOSECONDS.toMillis(firstAnswer));
                 System.out.printf("  checked                   %d of %d calls OK (the service's signer_credentials_total); Redis "
                         + "counters moved by %d; %d warm-up calls had valid signatures%n", ok, calls, moved, warmup);
+                if (h2load) {
+                    callCosts(port, managementPort, service.pid(), channel, calls);
+                }
             } finally {
                 for (ManagedChannel more : loadChannels) {
                     more.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -150,6 +153,41 @@ public final class ServiceBenchmark {
                 }
             }
         }
+    }
+
+    /**
+     * The cost of a call for each RPC (-Dbench.rpcs) and connection shape (-Dbench.shapes,
+     * connections x streams), each warmed up until it settles; see {@link CallCost}.
+     */
+    private static void callCosts(int port, int managementPort, long servicePid, ManagedChannel channel, int calls)
+            throws IOException, InterruptedException {
+        io.registrationsigner.api.v1.SignRegistrationResponse credential = RegistrationSignerGrpc.newBlockingStub(channel)
+                .withInterceptors(TestCaller.BACKEND.credentials()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .signRegistration(io.registrationsigner.api.v1.SignRegistrationRequest.newBuilder()
+                        .setApplicationKey(TestApplication.VECTOR.key()).setUserId(H2LOAD_USER).build());
+        List<String> names = Arrays.asList(System.getProperty("bench.rpcs",
+                "SignRegistration,IssueRegistrationToken,VerifyRegistration").split(","));
+        List<CallCost.Shape> shapes = Arrays.stream(System.getProperty("bench.shapes", "1x128,16x8").split(","))
+                .map(CallCost.Shape::parse).toList();
+        CallCost cost = new CallCost(DIR, port, servicePid, Integer.getInteger("bench.round", 50_000),
+                Integer.getInteger("bench.max-rounds", 20));
+        List<CallCost.Measurement> measurements = new ArrayList<>();
+        for (CallCost.Rpc rpc : CallCost.rpcs(H2LOAD_USER, credential.getSequence(), credential.getSignature())) {
+            if (names.contains(rpc.name())) {
+                for (CallCost.Shape shape : shapes) {
+                    measurements.add(cost.measure(rpc, shape, calls, new CallCost.Metrics(managementPort)));
+                }
+            }
+        }
+        CallCost.print(measurements);
+        List<CallCost.OpenLoop> openLoop = new ArrayList<>();
+        for (String rate : System.getProperty("bench.rates", "1000,5000,10000").split(",")) {
+            if (!rate.isBlank()) {
+                openLoop.add(cost.openLoop(CallCost.rpcs(H2LOAD_USER, credential.getSequence(), credential.getSignature()).get(0),
+                        Integer.parseInt(rate.trim()), Integer.getInteger("bench.rate-seconds", 20), new CallCost.Metrics(managementPort)));
+            }
+        }
+        CallCost.printOpenLoop(openLoop);
     }
 
     private static final String H2LOAD_USER = "h2load-user";

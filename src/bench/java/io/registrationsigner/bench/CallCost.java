@@ -1,0 +1,231 @@
+package io.registrationsigner.bench;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.ToLongFunction;
+
+import com.google.protobuf.MessageLite;
+
+import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
+import io.registrationsigner.api.v1.LegacyCredential;
+import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.api.v1.VerifyRegistrationRequest;
+import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.TestCaller;
+
+/**
+ * What a call costs, for each of the three RPCs and each connection shape: the service's CPU
+ * per call (user + system, from /proc/PID/stat), beside calls per second and closed-loop
+ * latency. Each measurement first warms up in rounds until two rounds in a row agree within 5 %
+ * on both throughput and CPU per call (the JIT is done), and says how long that took. The load
+ * comes from h2load with one prepared gRPC frame per RPC; whether each call succeeded comes from
+ * the service's own counters, since h2load sees HTTP 200 even for a gRPC error.
+ */
+final class CallCost {
+
+    /** An RPC, its prepared request, and the service's count of its calls answered as they should be. */
+    record Rpc(String name, MessageLite request, ToLongFunction<String> okCount) {
+    }
+
+    /** Connections × streams per connection. */
+    record Shape(int connections, int streams) {
+        static Shape parse(String text) {
+            String[] parts = text.trim().split("x");
+            return new Shape(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+        }
+
+        @Override
+        public String toString() {
+            return connections + "x" + streams;
+        }
+    }
+
+    record Measurement(Rpc rpc, Shape shape, long warmupCalls, double warmupSeconds, int rounds, double callsPerSecond,
+            double cpuMicrosPerCall, double p50, double p99, double p999) {
+    }
+
+    private static final double SETTLED = 0.05;
+
+    private final Path dir;
+    private final int port;
+    private final long servicePid;
+    private final int round;
+    private final int maxRounds;
+
+    CallCost(Path dir, int port, long servicePid, int round, int maxRounds) {
+        this.dir = dir;
+        this.port = port;
+        this.servicePid = servicePid;
+        this.round = round;
+        this.maxRounds = maxRounds;
+    }
+
+    static List<Rpc> rpcs(String userId, long sequence, String signature) {
+        String key = TestApplication.VECTOR.key();
+        return List.of(
+                new Rpc("SignRegistration", SignRegistrationRequest.newBuilder().setApplicationKey(key).setUserId(userId).build(),
+                        metrics -> Metrics.sum(metrics, "signer_credentials_total{", "scheme=\"legacy\"", "outcome=\"ok\"")),
+                new Rpc("IssueRegistrationToken", IssueRegistrationTokenRequest.newBuilder().setApplicationKey(key)
+                        .setUserId(userId).build(),
+                        metrics -> Metrics.sum(metrics, "signer_credentials_total{", "scheme=\"jwt\"", "outcome=\"ok\"")),
+                new Rpc("VerifyRegistration", VerifyRegistrationRequest.newBuilder().setApplicationKey(key).setUserId(userId)
+                        .setLegacy(LegacyCredential.newBuilder().setSequence(sequence).setSignature(signature)).build(),
+                        metrics -> Metrics.sum(metrics, "signer_verifications_total{", "scheme=\"legacy\"", "outcome=\"valid\"")));
+    }
+
+    Measurement measure(Rpc rpc, Shape shape, int calls, Metrics metrics) throws IOException, InterruptedException {
+        long warmupStart = System.nanoTime();
+        long warmupCalls = 0;
+        double[] previous = null;
+        int rounds = 0;
+        while (rounds < maxRounds) {
+            double[] now = run(rpc, shape, round, metrics).summary();
+            warmupCalls += round;
+            rounds++;
+            if (previous != null && close(previous[0], now[0]) && close(previous[1], now[1])) {
+                break;
+            }
+            previous = now;
+        }
+        double warmupSeconds = (System.nanoTime() - warmupStart) / 1e9;
+        Run measured = run(rpc, shape, calls, metrics);
+        long[] latencies = measured.latencies();
+        Arrays.sort(latencies);
+        return new Measurement(rpc, shape, warmupCalls, warmupSeconds, rounds, measured.callsPerSecond(),
+                measured.cpuMicrosPerCall(), percentile(latencies, 50), percentile(latencies, 99), percentile(latencies, 99.9));
+    }
+
+    private record Run(double callsPerSecond, double cpuMicrosPerCall, long[] latencies) {
+        double[] summary() {
+            return new double[] { callsPerSecond, cpuMicrosPerCall };
+        }
+    }
+
+    private Run run(Rpc rpc, Shape shape, int calls, Metrics metrics) throws IOException, InterruptedException {
+        long okBefore = rpc.okCount().applyAsLong(metrics.scrape());
+        long cpuBefore = Proc.cpuTicks(servicePid);
+        long start = System.nanoTime();
+        long[] latencies = h2load(rpc, shape, calls);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long cpuTicks = Proc.cpuTicks(servicePid) - cpuBefore;
+        long ok = rpc.okCount().applyAsLong(metrics.scrape()) - okBefore;
+        if (ok != calls) {
+            throw new AssertionError(rpc.name() + " " + shape + ": the service answered " + ok + " of " + calls
+                    + " calls as expected");
+        }
+        // A clock tick is 10 ms of CPU.
+        return new Run(calls / seconds, cpuTicks * 10_000.0 / calls, latencies);
+    }
+
+    record OpenLoop(Rpc rpc, int offered, double achieved, double p50, double p99, double p999, double max) {
+    }
+
+    /**
+     * Open loop: calls sent at a fixed rate (h2load --rps, 16 connections), whatever the answers
+     * do, for {@code seconds}; the latencies are then the service's, not the calls in flight.
+     */
+    OpenLoop openLoop(Rpc rpc, int callsPerSecond, int seconds, Metrics metrics) throws IOException, InterruptedException {
+        int connections = 16;
+        int calls = callsPerSecond * seconds;
+        long okBefore = rpc.okCount().applyAsLong(metrics.scrape());
+        long start = System.nanoTime();
+        long[] latencies = h2load(rpc, new Shape(connections, 256), calls, "--rps=" + (callsPerSecond / connections));
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long ok = rpc.okCount().applyAsLong(metrics.scrape()) - okBefore;
+        if (ok != calls) {
+            throw new AssertionError(rpc.name() + " at " + callsPerSecond + "/s: " + ok + " of " + calls + " answered as expected");
+        }
+        Arrays.sort(latencies);
+        return new OpenLoop(rpc, callsPerSecond, calls / elapsed, percentile(latencies, 50), percentile(latencies, 99),
+                percentile(latencies, 99.9), latencies[latencies.length - 1] / 1e6);
+    }
+
+    static void printOpenLoop(List<OpenLoop> runs) {
+        System.out.println();
+        System.out.println("Open loop (h2load --rps over 16 connections: calls leave on schedule, whatever the answers do):");
+        System.out.printf("  %-24s %10s %10s %9s %9s %9s %9s%n", "RPC", "offered/s", "achieved/s", "p50 ms", "p99 ms",
+                "p99.9 ms", "max ms");
+        for (OpenLoop run : runs) {
+            System.out.printf("  %-24s %,10d %,10.0f %9.2f %9.2f %9.2f %9.2f%n", run.rpc().name(), run.offered(), run.achieved(),
+                    run.p50(), run.p99(), run.p999(), run.max());
+        }
+    }
+
+    private long[] h2load(Rpc rpc, Shape shape, int calls, String... options) throws IOException, InterruptedException {
+        byte[] message = rpc.request().toByteArray();
+        ByteBuffer frame = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message);
+        Path frameFile = Files.write(dir.resolve(rpc.name() + ".grpc"), frame.array());
+        Path log = dir.resolve("h2load-" + rpc.name() + ".log");
+        // h2load appends to its log: without this, every earlier run's latencies counted too.
+        Files.deleteIfExists(log);
+        List<String> command = new ArrayList<>(List.of("h2load", "-n", Integer.toString(calls),
+                "-c", Integer.toString(shape.connections()), "-m", Integer.toString(shape.streams()),
+                "-d", frameFile.toString(), "-H", "content-type: application/grpc", "-H", "te: trailers",
+                "-H", "authorization: Bearer " + TestCaller.BACKEND.token(), "--log-file", log.toString()));
+        command.addAll(List.of(options));
+        command.add("http://127.0.0.1:" + port + "/signer.v1.RegistrationSigner/" + rpc.name());
+        Process h2load = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(h2load.getInputStream().readAllBytes());
+        if (h2load.waitFor() != 0 || !output.contains(calls + " succeeded, 0 failed, 0 errored")) {
+            throw new AssertionError("h2load: " + output);
+        }
+        return Files.readAllLines(log).stream().mapToLong(line -> Long.parseLong(line.split("\t")[2]) * 1000).toArray();
+    }
+
+    static void print(List<Measurement> measurements) {
+        System.out.println();
+        System.out.println("Cost of a call (service CPU per call from /proc; closed loop, so latency is the calls in flight"
+                + " over the throughput):");
+        System.out.printf("  %-24s %-6s %12s %12s %9s %9s %9s   %s%n", "RPC", "shape", "calls/s", "CPU us/call",
+                "p50 ms", "p99 ms", "p99.9 ms", "warm-up until settled");
+        for (Measurement m : measurements) {
+            System.out.printf("  %-24s %-6s %,12.0f %12.1f %9.2f %9.2f %9.2f   %,d calls in %d rounds, %.0f s%n",
+                    m.rpc().name(), m.shape(), m.callsPerSecond(), m.cpuMicrosPerCall(), m.p50(), m.p99(), m.p999(),
+                    m.warmupCalls(), m.rounds(), m.warmupSeconds());
+        }
+    }
+
+    private static boolean close(double a, double b) {
+        return Math.abs(a - b) <= SETTLED * Math.max(a, b);
+    }
+
+    private static double percentile(long[] sorted, double percent) {
+        int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+
+    /** The service's /q/metrics. */
+    record Metrics(int managementPort) {
+        String scrape() throws IOException, InterruptedException {
+            java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                            .header("Accept", "text/plain").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return metrics.body();
+        }
+
+        static long sum(String metrics, String prefix, String... labels) {
+            return metrics.lines()
+                    .filter(line -> line.startsWith(prefix) && Arrays.stream(labels).allMatch(line::contains))
+                    .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+        }
+    }
+
+    /** /proc readings of a process. */
+    static final class Proc {
+        private Proc() {
+        }
+
+        /** utime + stime, in clock ticks (1/100 s on Linux). */
+        static long cpuTicks(long pid) throws IOException {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+    }
+}
