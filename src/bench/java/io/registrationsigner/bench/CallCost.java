@@ -65,6 +65,14 @@ final class CallCost {
         this.maxRounds = maxRounds;
     }
 
+    int roundSize() {
+        return round;
+    }
+
+    int maxRounds() {
+        return maxRounds;
+    }
+
     static List<Rpc> rpcs(String userId, long sequence, String signature) {
         String key = TestApplication.VECTOR.key();
         return List.of(
@@ -78,7 +86,17 @@ final class CallCost {
                         metrics -> Metrics.sum(metrics, "signer_verifications_total{", "scheme=\"legacy\"", "outcome=\"valid\"")));
     }
 
+    /** How many calls the server has answered as they should be, so far. */
+    @FunctionalInterface
+    interface OkCount {
+        long read() throws IOException, InterruptedException;
+    }
+
     Measurement measure(Rpc rpc, Shape shape, int calls, Metrics metrics) throws IOException, InterruptedException {
+        return measure(rpc, shape, calls, () -> rpc.okCount().applyAsLong(metrics.scrape()));
+    }
+
+    Measurement measure(Rpc rpc, Shape shape, int calls, OkCount metrics) throws IOException, InterruptedException {
         long warmupStart = System.nanoTime();
         long warmupCalls = 0;
         double[] previous = null;
@@ -106,14 +124,14 @@ final class CallCost {
         }
     }
 
-    private Run run(Rpc rpc, Shape shape, int calls, Metrics metrics) throws IOException, InterruptedException {
-        long okBefore = rpc.okCount().applyAsLong(metrics.scrape());
+    private Run run(Rpc rpc, Shape shape, int calls, OkCount metrics) throws IOException, InterruptedException {
+        long okBefore = metrics.read();
         long cpuBefore = Proc.cpuTicks(servicePid);
         long start = System.nanoTime();
         long[] latencies = h2load(rpc, shape, calls);
         double seconds = (System.nanoTime() - start) / 1e9;
         long cpuTicks = Proc.cpuTicks(servicePid) - cpuBefore;
-        long ok = rpc.okCount().applyAsLong(metrics.scrape()) - okBefore;
+        long ok = metrics.read() - okBefore;
         if (ok != calls) {
             throw new AssertionError(rpc.name() + " " + shape + ": the service answered " + ok + " of " + calls
                     + " calls as expected");
@@ -177,10 +195,9 @@ final class CallCost {
         return Files.readAllLines(log).stream().mapToLong(line -> Long.parseLong(line.split("\t")[2]) * 1000).toArray();
     }
 
-    static void print(List<Measurement> measurements) {
+    static void print(String title, List<Measurement> measurements) {
         System.out.println();
-        System.out.println("Cost of a call (service CPU per call from /proc; closed loop, so latency is the calls in flight"
-                + " over the throughput):");
+        System.out.println(title);
         System.out.printf("  %-24s %-6s %12s %12s %9s %9s %9s   %s%n", "RPC", "shape", "calls/s", "CPU us/call",
                 "p50 ms", "p99 ms", "p99.9 ms", "warm-up until settled");
         for (Measurement m : measurements) {

@@ -138,7 +138,7 @@ public final class ServiceBenchmark {
                 System.out.printf("  checked                   %d of %d calls OK (the service's signer_credentials_total); Redis "
                         + "counters moved by %d; %d warm-up calls had valid signatures%n", ok, calls, moved, warmup);
                 if (h2load) {
-                    callCosts(port, managementPort, service.pid(), channel, calls);
+                    callCosts(port, managementPort, service.pid(), channel, calls, redis);
                 }
             } finally {
                 for (ManagedChannel more : loadChannels) {
@@ -159,8 +159,8 @@ public final class ServiceBenchmark {
      * The cost of a call for each RPC (-Dbench.rpcs) and connection shape (-Dbench.shapes,
      * connections x streams), each warmed up until it settles; see {@link CallCost}.
      */
-    private static void callCosts(int port, int managementPort, long servicePid, ManagedChannel channel, int calls)
-            throws IOException, InterruptedException {
+    private static void callCosts(int port, int managementPort, long servicePid, ManagedChannel channel, int calls,
+            RedisProcess redisForPeer) throws IOException, InterruptedException {
         io.registrationsigner.api.v1.SignRegistrationResponse credential = RegistrationSignerGrpc.newBlockingStub(channel)
                 .withInterceptors(TestCaller.BACKEND.credentials()).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .signRegistration(io.registrationsigner.api.v1.SignRegistrationRequest.newBuilder()
@@ -179,7 +179,9 @@ public final class ServiceBenchmark {
                 }
             }
         }
-        CallCost.print(measurements);
+        CallCost.print("Cost of a call (service CPU per call from /proc; closed loop, so latency is the calls in flight"
+                + " over the throughput):", measurements);
+        PeerServer.measure(DIR, redisForPeer, calls, cost.roundSize(), cost.maxRounds(), measurements);
         List<CallCost.OpenLoop> openLoop = new ArrayList<>();
         for (String rate : System.getProperty("bench.rates", "1000,5000,10000").split(",")) {
             if (!rate.isBlank()) {

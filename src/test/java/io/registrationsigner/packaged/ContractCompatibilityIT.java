@@ -53,10 +53,7 @@ class ContractCompatibilityIT {
 
     @Test
     void aRenumberedFieldIsABreakingChange(@TempDir Path copy) throws IOException {
-        copyContract(copy);
-        edit(copy, "  uint64 sequence = 3;\n", "  uint64 sequence = 5;\n");
-
-        Command breaking = buf(copy, "breaking", "--config", CONFIG.toString(), "--against", BASELINE.toString());
+        Command breaking = breakingAfter(copy, "  uint64 sequence = 3;\n", "  uint64 sequence = 5;\n");
 
         assertEquals(100, breaking.exitCode(), breaking.output());
         assertTrue(breaking.output().contains("Previously present field \"3\" with name \"sequence\" on message "
@@ -65,10 +62,7 @@ class ContractCompatibilityIT {
 
     @Test
     void aRemovedEnumValueIsABreakingChange(@TempDir Path copy) throws IOException {
-        copyContract(copy);
-        edit(copy, "  VERIFICATION_FAILURE_EXPIRED = 6;\n", "");
-
-        Command breaking = buf(copy, "breaking", "--config", CONFIG.toString(), "--against", BASELINE.toString());
+        Command breaking = breakingAfter(copy, "  VERIFICATION_FAILURE_EXPIRED = 6;\n", "");
 
         assertEquals(100, breaking.exitCode(), breaking.output());
         assertTrue(breaking.output().contains("Previously present enum value \"6\" on enum \"VerificationFailure\" was deleted"),
@@ -77,10 +71,7 @@ class ContractCompatibilityIT {
 
     @Test
     void aNewFieldIsNotBreakingButAFieldNamedInCamelCaseFailsLint(@TempDir Path copy) throws IOException {
-        copyContract(copy);
-        edit(copy, "  string signature = 4;\n}", "  string signature = 4;\n  string keyId = 5;\n}");
-
-        Command breaking = buf(copy, "breaking", "--config", CONFIG.toString(), "--against", BASELINE.toString());
+        Command breaking = breakingAfter(copy, "  string signature = 4;\n}", "  string signature = 4;\n  string keyId = 5;\n}");
         assertEquals(0, breaking.exitCode(), breaking.output());
 
         Command lint = buf(copy, "lint", "--config", CONFIG.toString());
@@ -93,6 +84,13 @@ class ContractCompatibilityIT {
         List<String> command = new ArrayList<>(List.of(buf.toString()));
         command.addAll(List.of(arguments));
         return Command.run(dir, Map.of(), Duration.ofMinutes(2), command);
+    }
+
+    /** buf breaking on a copy of the contract with one edit. */
+    private static Command breakingAfter(Path copy, String from, String to) throws IOException {
+        copyContract(copy);
+        edit(copy, from, to);
+        return buf(copy, "breaking", "--config", CONFIG.toString(), "--against", BASELINE.toString());
     }
 
     private static void copyContract(Path copy) throws IOException {

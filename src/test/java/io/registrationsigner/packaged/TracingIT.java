@@ -55,123 +55,87 @@ class TracingIT {
 
     @Test
     void aCallContinuesTheCallersTraceWithAChildSpanForEachRedisCommand() throws Exception {
-        try (RedisProcess redis = RedisProcess.server(dir.resolve("redis"));
-                OtlpReceiver receiver = OtlpReceiver.start(0)) {
-            Map<String, String> config = config(redis);
-            config.put("quarkus.otel.exporter.otlp.endpoint", receiver.endpoint());
-            config.put("quarkus.otel.exporter.otlp.protocol", "http/protobuf");
-            config.put("quarkus.otel.bsp.schedule.delay", "100ms");
-            try (ServiceProcess service = ServiceProcess.startWithVector("tracing-service", config)) {
-                ManagedChannel channel = GrpcChannels.open(service.url());
-                try {
-                    String traceId = hex(16);
-                    String callerSpanId = hex(8);
-                    SignRegistrationResponse signed = stub(channel, traceId, callerSpanId).signRegistration(sign("traced-user"));
-                    String token = stub(channel, hex(16), hex(8)).issueRegistrationToken(IssueRegistrationTokenRequest
-                            .newBuilder().setUserId("traced-user").setApplicationKey(TestApplication.VECTOR.key()).build())
-                            .getToken();
+        withTracedService("tracing-service", Map.of(), (service, channel, receiver) -> {
+            String traceId = hex(16);
+            String callerSpanId = hex(8);
+            SignRegistrationResponse signed = stub(channel, traceId, callerSpanId).signRegistration(sign("traced-user"));
+            String token = stub(channel, hex(16), hex(8)).issueRegistrationToken(IssueRegistrationTokenRequest
+                    .newBuilder().setUserId("traced-user").setApplicationKey(TestApplication.VECTOR.key()).build())
+                    .getToken();
 
-                    List<Span> trace = awaitTrace(receiver, traceId, span -> span.getName().equals("INCR"));
-                    Span server = trace.stream()
-                            .filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER
-                                    && OtlpReceiver.hex(span.getParentSpanId().toByteArray()).equals(callerSpanId))
-                            .findFirst().orElseThrow(() -> new AssertionError("no server span continues the caller's span: " + names(trace)));
-                    assertEquals("signer.v1.RegistrationSigner/SignRegistration", server.getName());
-                    assertEquals(1, trace.stream().filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER).count(),
-                            "one server span per call: " + names(trace));
-                    Span incr = only(trace, "INCR");
-                    Span eval = only(trace, "EVAL");
-                    for (Span redisSpan : List.of(incr, eval)) {
-                        assertEquals(Span.SpanKind.SPAN_KIND_CLIENT, redisSpan.getKind());
-                        assertEquals("redis", OtlpReceiver.attribute(redisSpan, "db.system.name"));
-                        assertTrue(descendsFrom(redisSpan, server, trace), redisSpan.getName() + " is not under the call's span: " + names(trace));
-                    }
-                    System.out.println("trace of a call: " + names(trace));
+            List<Span> trace = awaitTrace(receiver, traceId, span -> span.getName().equals("INCR"));
+            Span server = trace.stream()
+                    .filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                            && OtlpReceiver.hex(span.getParentSpanId().toByteArray()).equals(callerSpanId))
+                    .findFirst().orElseThrow(() -> new AssertionError("no server span continues the caller's span: " + names(trace)));
+            assertEquals("signer.v1.RegistrationSigner/SignRegistration", server.getName());
+            assertEquals(1, trace.stream().filter(span -> span.getKind() == Span.SpanKind.SPAN_KIND_SERVER).count(),
+                    "one server span per call: " + names(trace));
+            Span incr = only(trace, "INCR");
+            Span eval = only(trace, "EVAL");
+            for (Span redisSpan : List.of(incr, eval)) {
+                assertEquals(Span.SpanKind.SPAN_KIND_CLIENT, redisSpan.getKind());
+                assertEquals("redis", OtlpReceiver.attribute(redisSpan, "db.system.name"));
+                assertTrue(descendsFrom(redisSpan, server, trace), redisSpan.getName() + " is not under the call's span: " + names(trace));
+            }
+            System.out.println("trace of a call: " + names(trace));
 
-                    // Nothing secret in any span of the run.
-                    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().size() > trace.size());
-                    List<String> secrets = new ArrayList<>(List.of(TestApplication.VECTOR.secret(), TestCaller.BACKEND.token(),
-                            signed.getSignature(), token, token.substring(token.lastIndexOf('.') + 1)));
-                    for (Span span : receiver.spans()) {
-                        String all = OtlpReceiver.everything(span);
-                        for (String secret : secrets) {
-                            assertFalse(all.contains(secret), "a span carries a secret, token or signature: " + all);
-                        }
-                    }
-
-                    // The log lines of the call, the audit line included, name its trace.
-                    String log = Files.readString(service.log());
-                    assertTrue(log.lines().anyMatch(line -> line.contains("[signer.audit]") && line.contains("user=traced-user")
-                            && line.contains("traceId=" + traceId)), "no audit line with the trace id:\n" + log);
-                } finally {
-                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            // Nothing secret in any span of the run.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> receiver.spans().size() > trace.size());
+            List<String> secrets = new ArrayList<>(List.of(TestApplication.VECTOR.secret(), TestCaller.BACKEND.token(),
+                    signed.getSignature(), token, token.substring(token.lastIndexOf('.') + 1)));
+            for (Span span : receiver.spans()) {
+                String all = OtlpReceiver.everything(span);
+                for (String secret : secrets) {
+                    assertFalse(all.contains(secret), "a span carries a secret, token or signature: " + all);
                 }
             }
-        }
+
+            // The log lines of the call, the audit line included, name its trace.
+            String log = Files.readString(service.log());
+            assertTrue(log.lines().anyMatch(line -> line.contains("[signer.audit]") && line.contains("user=traced-user")
+                    && line.contains("traceId=" + traceId)), "no audit line with the trace id:\n" + log);
+        });
     }
 
     @Test
     void jsonLogLinesCarryTheTraceIdsToo() throws Exception {
-        try (RedisProcess redis = RedisProcess.server(dir.resolve("redis"));
-                OtlpReceiver receiver = OtlpReceiver.start(0)) {
-            Map<String, String> config = config(redis);
-            config.put("quarkus.otel.exporter.otlp.endpoint", receiver.endpoint());
-            config.put("quarkus.otel.exporter.otlp.protocol", "http/protobuf");
-            config.put("quarkus.log.console.json.enabled", "true");
-            try (ServiceProcess service = ServiceProcess.startWithVector("tracing-json-service", config)) {
-                ManagedChannel channel = GrpcChannels.open(service.url());
-                try {
-                    String traceId = hex(16);
-                    stub(channel, traceId, hex(8)).signRegistration(sign("json-user"));
-                    ObjectMapper json = new ObjectMapper();
-                    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(service.log()).contains(traceId));
-                    JsonNode audit = null;
-                    for (String line : Files.readAllLines(service.log())) {
-                        if (line.startsWith("{") && line.contains("\"signer.audit\"")) {
-                            audit = json.readTree(line);
-                        }
-                    }
-                    assertNotNull(audit, "no JSON audit line");
-                    assertEquals(traceId, audit.path("mdc").path("traceId").asText(), audit.toString());
-                    assertEquals(16, audit.path("mdc").path("spanId").asText().length(), audit.toString());
-                } finally {
-                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        withTracedService("tracing-json-service", Map.of("quarkus.log.console.json.enabled", "true"), (service, channel, receiver) -> {
+            String traceId = hex(16);
+            stub(channel, traceId, hex(8)).signRegistration(sign("json-user"));
+            ObjectMapper json = new ObjectMapper();
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(service.log()).contains(traceId));
+            JsonNode audit = null;
+            for (String line : Files.readAllLines(service.log())) {
+                if (line.startsWith("{") && line.contains("\"signer.audit\"")) {
+                    audit = json.readTree(line);
                 }
             }
-        }
+            assertNotNull(audit, "no JSON audit line");
+            assertEquals(traceId, audit.path("mdc").path("traceId").asText(), audit.toString());
+            assertEquals(16, audit.path("mdc").path("spanId").asText().length(), audit.toString());
+        });
     }
 
     @Test
     void pipelinedCommandsEachGetASpanInTheirOwnCallsTrace() throws Exception {
-        try (RedisProcess redis = RedisProcess.server(dir.resolve("redis"));
-                OtlpReceiver receiver = OtlpReceiver.start(0)) {
-            Map<String, String> config = config(redis);
-            config.put("quarkus.otel.exporter.otlp.endpoint", receiver.endpoint());
-            config.put("quarkus.otel.exporter.otlp.protocol", "http/protobuf");
-            config.put("quarkus.otel.bsp.schedule.delay", "100ms");
-            try (ServiceProcess service = ServiceProcess.startWithVector("tracing-pipeline-service", config)) {
-                ManagedChannel channel = GrpcChannels.open(service.url());
-                try {
-                    Map<String, ListenableFuture<SignRegistrationResponse>> calls = new HashMap<>();
-                    for (int i = 0; i < 32; i++) {
-                        String traceId = hex(16);
-                        calls.put(traceId, RegistrationSignerGrpc.newFutureStub(channel)
-                                .withInterceptors(TestCaller.BACKEND.credentials(),
-                                        TestCaller.headers("traceparent", "00-" + traceId + "-" + hex(8) + "-01"))
-                                .withDeadlineAfter(10, TimeUnit.SECONDS).signRegistration(sign("pipelined-user")));
-                    }
-                    for (ListenableFuture<SignRegistrationResponse> call : calls.values()) {
-                        call.get(10, TimeUnit.SECONDS);
-                    }
-                    for (String traceId : calls.keySet()) {
-                        List<Span> trace = awaitTrace(receiver, traceId, span -> span.getName().equals("INCR"));
-                        assertEquals(1, trace.stream().filter(span -> span.getName().equals("INCR")).count(), names(trace));
-                    }
-                } finally {
-                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-                }
+        withTracedService("tracing-pipeline-service", Map.of(), (service, channel, receiver) -> {
+            Map<String, ListenableFuture<SignRegistrationResponse>> calls = new HashMap<>();
+            for (int i = 0; i < 32; i++) {
+                String traceId = hex(16);
+                calls.put(traceId, RegistrationSignerGrpc.newFutureStub(channel)
+                        .withInterceptors(TestCaller.BACKEND.credentials(),
+                                TestCaller.headers("traceparent", "00-" + traceId + "-" + hex(8) + "-01"))
+                        .withDeadlineAfter(10, TimeUnit.SECONDS).signRegistration(sign("pipelined-user")));
             }
-        }
+            for (ListenableFuture<SignRegistrationResponse> call : calls.values()) {
+                call.get(10, TimeUnit.SECONDS);
+            }
+            for (String traceId : calls.keySet()) {
+                List<Span> trace = awaitTrace(receiver, traceId, span -> span.getName().equals("INCR"));
+                assertEquals(1, trace.stream().filter(span -> span.getName().equals("INCR")).count(), names(trace));
+            }
+        });
     }
 
     @Test
@@ -205,6 +169,32 @@ class TracingIT {
             }
         } finally {
             onDefaultPort.ifPresent(OtlpReceiver::close);
+        }
+    }
+
+    /** What a test does with a traced service, its channel and the receiver of its spans. */
+    @FunctionalInterface
+    private interface Scenario {
+        void run(ServiceProcess service, ManagedChannel channel, OtlpReceiver receiver) throws Exception;
+    }
+
+    /** The packaged service on a Redis of its own, exporting over OTLP/HTTP to a receiver of the test's. */
+    private void withTracedService(String name, Map<String, String> extra, Scenario scenario) throws Exception {
+        try (RedisProcess redis = RedisProcess.server(dir.resolve("redis"));
+                OtlpReceiver receiver = OtlpReceiver.start(0)) {
+            Map<String, String> config = config(redis);
+            config.put("quarkus.otel.exporter.otlp.endpoint", receiver.endpoint());
+            config.put("quarkus.otel.exporter.otlp.protocol", "http/protobuf");
+            config.put("quarkus.otel.bsp.schedule.delay", "100ms");
+            config.putAll(extra);
+            try (ServiceProcess service = ServiceProcess.startWithVector(name, config)) {
+                ManagedChannel channel = GrpcChannels.open(service.url());
+                try {
+                    scenario.run(service, channel, receiver);
+                } finally {
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+            }
         }
     }
 
