@@ -35,10 +35,10 @@ public class GrpcServingStatus {
     }
 
     private void notServing() {
-        for (String service : storage.getStatuses().keySet()) {
-            if (storage.getStatuses().get(service) != ServingStatus.NOT_SERVING) {
+        storage.getStatuses().forEach((service, status) -> {
+            if (status != ServingStatus.NOT_SERVING) {
                 storage.setStatus(service, ServingStatus.NOT_SERVING);
             }
-        }
+        });
     }
 }

@@ -47,10 +47,13 @@ public class RedisReachability {
     }
 
     void started(@Observes StartupEvent event) {
-        probe().subscribe().with(ignored -> {
+        probeInBackground();
+        timer = vertx.setPeriodic(interval.toMillis(), id -> probeInBackground());
+    }
+
+    private void probeInBackground() {
+        probe().subscribe().with(answered -> {
         });
-        timer = vertx.setPeriodic(interval.toMillis(), id -> probe().subscribe().with(ignored -> {
-        }));
     }
 
     void stopped(@Observes ShutdownEvent event) {
@@ -69,9 +72,5 @@ public class RedisReachability {
                 .map(pong -> true)
                 .onFailure().recoverWithItem(false)
                 .invoke(answered -> up = answered);
-    }
-
-    public boolean up() {
-        return up;
     }
 }

@@ -2,7 +2,6 @@ package io.registrationsigner.metrics;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.vertx.redis.client.Command;
 
 /**
  * {@code signer_redis_command_seconds} (tags: command, outcome {@code ok}, {@code failed} or
@@ -33,7 +31,7 @@ public class RedisMetrics {
             Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2) };
 
     private final MeterRegistry registry;
-    private final Map<List<Object>, Timer> commands = new ConcurrentHashMap<>();
+    private final Map<List<String>, Timer> commands = new ConcurrentHashMap<>();
     private final DistributionSummary batches;
 
     public RedisMetrics(MeterRegistry registry) {
@@ -44,10 +42,11 @@ public class RedisMetrics {
                 .register(registry);
     }
 
-    public void recordCommand(Command command, String outcome, long nanos) {
+    /** @param command the command's name, upper case (INCR) */
+    public void recordCommand(String command, String outcome, long nanos) {
         commands.computeIfAbsent(List.of(command, outcome), key -> Timer.builder("signer.redis.command")
                 .description("Redis commands sent by the service, by command and outcome")
-                .tags("command", command.toString().toUpperCase(Locale.ROOT), "outcome", outcome)
+                .tags("command", command, "outcome", outcome)
                 .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);

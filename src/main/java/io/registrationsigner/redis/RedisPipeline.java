@@ -96,8 +96,7 @@ public class RedisPipeline {
      */
     private Uni<Response> measured(Request request, Uni<Response> sent) {
         return Uni.createFrom().deferred(() -> {
-            Command command = request.getDelegate().command();
-            String name = commandNames.computeIfAbsent(command, c -> c.toString().toUpperCase(Locale.ROOT));
+            String name = commandNames.computeIfAbsent(request.getDelegate().command(), c -> c.toString().toUpperCase(Locale.ROOT));
             // Only commands of a traced call: not the health probe's PINGs, nor start-up checks.
             Span span = Span.current().getSpanContext().isValid()
                     ? tracer.spanBuilder(name).setSpanKind(SpanKind.CLIENT)
@@ -108,7 +107,7 @@ public class RedisPipeline {
             long start = System.nanoTime();
             return sent.onTermination().invoke((response, failure, cancelled) -> {
                 String outcome = cancelled ? RedisMetrics.ABANDONED : failure == null ? RedisMetrics.OK : RedisMetrics.FAILED;
-                metrics.recordCommand(command, outcome, System.nanoTime() - start);
+                metrics.recordCommand(name, outcome, System.nanoTime() - start);
                 if (!RedisMetrics.OK.equals(outcome)) {
                     span.setStatus(StatusCode.ERROR, cancelled ? outcome : failure.getClass().getSimpleName());
                 }
@@ -154,12 +153,13 @@ public class RedisPipeline {
             for (QueuedCommand command = queued.poll(); command != null; command = queued.poll()) {
                 batch.add(command);
             }
-            if (!batch.isEmpty()) {
-                metrics.recordBatch(batch.size());
+            if (batch.isEmpty()) {
+                return;
             }
+            metrics.recordBatch(batch.size());
             if (batch.size() == 1) {
                 sendAlone(batch.get(0));
-            } else if (!batch.isEmpty()) {
+            } else {
                 sendBatch(batch);
             }
         }

@@ -1,7 +1,6 @@
 package io.registrationsigner.packaged;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -84,7 +83,7 @@ class GrpcHealthIT {
                 assertTrue(answered < 1500, "checked within the 1.5 s of serving while not ready: " + answered + " ms");
                 System.out.printf("gRPC health: NOT_SERVING %d ms after SIGTERM; readiness DOWN and a call answered by %d ms%n",
                         notServing, answered);
-                assertNotNull(service.awaitExit(Duration.ofSeconds(20)));
+                assertTrue(service.awaitExit(Duration.ofSeconds(20)).isPresent(), "the service did not end after its shutdown delay");
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 service.close();
