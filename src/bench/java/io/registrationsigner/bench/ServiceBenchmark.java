@@ -172,15 +172,33 @@ public final class ServiceBenchmark {
         CallCost cost = new CallCost(DIR, port, servicePid, Integer.getInteger("bench.round", 50_000),
                 Integer.getInteger("bench.max-rounds", 20));
         List<CallCost.Measurement> measurements = new ArrayList<>();
-        for (CallCost.Rpc rpc : CallCost.rpcs(H2LOAD_USER, credential.getSequence(), credential.getSignature())) {
-            if (names.contains(rpc.name())) {
-                for (CallCost.Shape shape : shapes) {
-                    measurements.add(cost.measure(rpc, shape, calls, new CallCost.Metrics(managementPort)));
+        List<CallCost.Measurement> onGrpcJavaServer = new ArrayList<>();
+        try (OtherServer other = OtherServer.start(redisForPeer, cost.roundSize(), cost.maxRounds())) {
+            for (CallCost.Rpc rpc : CallCost.rpcs(H2LOAD_USER, credential.getSequence(), credential.getSignature())) {
+                if (names.contains(rpc.name())) {
+                    for (CallCost.Shape shape : shapes) {
+                        // Cell by cell, one server after the other, so that both see the same hour of this machine.
+                        measurements.add(cost.measure(rpc, shape, calls, new CallCost.Metrics(managementPort)));
+                        if (other != null) {
+                            onGrpcJavaServer.add(other.cost().measure(rpc, shape, calls, new CallCost.Metrics(other.managementPort())));
+                        }
+                    }
                 }
             }
         }
         CallCost.print("Cost of a call (service CPU per call from /proc; closed loop, so latency is the calls in flight"
                 + " over the throughput):", measurements);
+        if (!onGrpcJavaServer.isEmpty()) {
+            CallCost.print("The same calls on quarkus-grpc's other server, grpc-java's own Netty server"
+                    + " (quarkus.grpc.server.use-separate-server=true), measured cell by cell in turn with the above:", onGrpcJavaServer);
+            for (int i = 0; i < measurements.size(); i++) {
+                CallCost.Measurement vertx = measurements.get(i);
+                CallCost.Measurement grpcJava = onGrpcJavaServer.get(i);
+                System.out.printf("  (grpc-java server / Vert.x server, %s at %s: %.2f x the calls per second, %.2f x the CPU per call)%n",
+                        vertx.rpc().name(), vertx.shape(), grpcJava.callsPerSecond() / vertx.callsPerSecond(),
+                        grpcJava.cpuMicrosPerCall() / vertx.cpuMicrosPerCall());
+            }
+        }
         PeerServer.measure(DIR, redisForPeer, calls, cost.roundSize(), cost.maxRounds(), measurements);
         List<CallCost.OpenLoop> openLoop = new ArrayList<>();
         for (String rate : System.getProperty("bench.rates", "1000,5000,10000").split(",")) {
@@ -190,6 +208,32 @@ public final class ServiceBenchmark {
             }
         }
         CallCost.printOpenLoop(openLoop);
+    }
+
+    /**
+     * The service once more, on grpc-java's own server, for the comparison of quarkus-grpc's two
+     * servers (-Dbench.grpc-java-server=false leaves it out). It warms up in CallCost's rounds.
+     */
+    private record OtherServer(Process process, ManagedChannel channel, int managementPort, CallCost cost) implements AutoCloseable {
+
+        static OtherServer start(RedisProcess redis, int round, int maxRounds) throws IOException, InterruptedException {
+            if (!Boolean.parseBoolean(System.getProperty("bench.grpc-java-server", "true"))) {
+                return null;
+            }
+            int port = freePort();
+            int managementPort = freePort();
+            Process process = startService(port, managementPort, redis, List.of(), true);
+            ManagedChannel channel = ServiceBenchmark.channel(port);
+            firstAnsweredCall(channel, stub(channel), process, System.nanoTime());
+            return new OtherServer(process, channel, managementPort, new CallCost(DIR, port, process.pid(), round, maxRounds));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            process.destroy();
+            process.waitFor(20, TimeUnit.SECONDS);
+        }
     }
 
     private static final String H2LOAD_USER = "h2load-user";
@@ -284,6 +328,15 @@ public final class ServiceBenchmark {
 
     private static Process startService(int port, int managementPort, RedisProcess redis, List<String> moreJvmOptions)
             throws IOException {
+        return startService(port, managementPort, redis, moreJvmOptions, false);
+    }
+
+    /**
+     * @param grpcJavaServer gRPC on port served by grpc-java's own Netty server
+     *        (quarkus.grpc.server.use-separate-server=true) instead of the Vert.x HTTP server
+     */
+    private static Process startService(int port, int managementPort, RedisProcess redis, List<String> moreJvmOptions,
+            boolean grpcJavaServer) throws IOException {
         Properties config = new Properties();
         TestApplication.VECTOR.putInto(config);
         TestCaller.BACKEND.putInto(config);
@@ -295,7 +348,7 @@ public final class ServiceBenchmark {
             config.store(out, "benchmark");
         }
         List<String> command = new ArrayList<>(List.of(serviceJavaHome().resolve("bin").resolve("java").toString(),
-                "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + managementPort,
+                "-Dquarkus.http.port=" + (grpcJavaServer ? freePort() : port), "-Dquarkus.management.port=" + managementPort,
                 "-Dquarkus.redis.hosts=" + redis.uri(), "-Dquarkus.shutdown.delay=0s",
                 "-Dquarkus.config.locations=" + file.toAbsolutePath().toUri()));
         String jvmOptions = System.getProperty("bench.jvm-options", "");
@@ -303,9 +356,13 @@ public final class ServiceBenchmark {
             command.addAll(1, Arrays.asList(jvmOptions.trim().split("\\s+")));
         }
         command.addAll(1, moreJvmOptions);
+        if (grpcJavaServer) {
+            command.addAll(List.of("-Dquarkus.grpc.server.use-separate-server=true", "-Dquarkus.grpc.server.port=" + port));
+        }
         // -Dbench.app-dir: another build of the service, for a before/after comparison.
         command.addAll(List.of("-jar", Path.of(System.getProperty("bench.app-dir", "target/quarkus-app"), "quarkus-run.jar").toString()));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(DIR.resolve("service.log").toFile()).start();
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(DIR.resolve(grpcJavaServer ? "service-grpc-java-server.log" : "service.log").toFile()).start();
     }
 
     /** Calls until one succeeds: the time from starting the process to an answered call. */
