@@ -42,10 +42,15 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts it with these JVM options (a small heap, say) and configuration properties. */
     public static ServiceProcess start(String name, Map<String, String> config, List<String> jvmOptions) {
+        return start(name, config, jvmOptions, Path.of(System.getProperty("java.home"), "bin", "java"));
+    }
+
+    /** Starts it on the JVM of this {@code java} executable. */
+    public static ServiceProcess start(String name, Map<String, String> config, List<String> jvmOptions, Path java) {
         try {
             Path log = Files.createDirectories(Path.of("target", "test-logs")).resolve(name + ".log");
             List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add(java.toString());
             command.addAll(jvmOptions);
             command.add("-Dquarkus.http.port=0");
             if (!config.containsKey("quarkus.shutdown.delay")) {
@@ -85,6 +90,10 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     public static ServiceProcess startWithVector(String name, Map<String, String> config, List<String> jvmOptions) {
+        return startWithVector(name, config, jvmOptions, Path.of(System.getProperty("java.home"), "bin", "java"));
+    }
+
+    public static ServiceProcess startWithVector(String name, Map<String, String> config, List<String> jvmOptions, Path java) {
         try {
             Path dir = Files.createDirectories(Path.of("target", "test-resources", name + "-" + UUID.randomUUID()));
             Properties applications = new Properties();
@@ -98,7 +107,7 @@ public final class ServiceProcess implements AutoCloseable {
             // Sequences from 1, unless the test asks for the production default's clock floor.
             all.putIfAbsent("signer.sequence.floor", "none");
             all.put("quarkus.config.locations", file.toAbsolutePath().toUri().toString());
-            return start(name, all, jvmOptions);
+            return start(name, all, jvmOptions, java);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
