@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +22,7 @@ import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.api.v1.SignRegistrationResponse;
 import io.registrationsigner.testing.Command;
 import io.registrationsigner.testing.GrpcChannels;
+import io.registrationsigner.testing.Nginx;
 import io.registrationsigner.testing.RedisProcess;
 import io.registrationsigner.testing.ServiceProcess;
 import io.registrationsigner.testing.Signatures;
@@ -36,9 +36,6 @@ import io.registrationsigner.testing.TestApplication;
  */
 class AotCacheIT {
 
-    // The options of the production runs (run-java.sh's garbage collector), as Dockerfile.jvm gives them.
-    private static final List<String> JVM_OPTIONS = List.of("-XX:+UseParallelGC");
-
     @TempDir
     Path dir;
 
@@ -46,18 +43,19 @@ class AotCacheIT {
     void theTrainingRunLeavesACacheThatTheServiceStartsFromAndAnswers() throws Exception {
         Path java = java25();
         Path cache = dir.resolve("app.aot");
+        List<String> jvmOptions = dockerfileTrainingOptions();
         List<String> training = new ArrayList<>(List.of("bash", Path.of("docker", "aot-training.sh").toString(),
                 java.toString(), Path.of("target", "quarkus-app").toString(), cache.toString()));
-        training.addAll(JVM_OPTIONS);
-        Command trained = Command.run(Path.of("."), Map.of("AOT_TRAINING_PORT", Integer.toString(freePort()),
-                "AOT_TRAINING_MANAGEMENT_PORT", Integer.toString(freePort())), Duration.ofMinutes(3), training);
+        training.addAll(jvmOptions);
+        Command trained = Command.run(Path.of("."), Map.of("AOT_TRAINING_PORT", Integer.toString(Nginx.freePort()),
+                "AOT_TRAINING_MANAGEMENT_PORT", Integer.toString(Nginx.freePort())), Duration.ofMinutes(3), training);
         assertEquals(0, trained.exitCode(), trained.output());
         assertTrue(Files.size(cache) > 10 << 20, "a cache of " + Files.size(cache) + " bytes");
         assertTrue(trained.output().contains("aot-training: " + cache), trained.output());
 
         try (RedisProcess redis = RedisProcess.server(dir.resolve("redis"))) {
             List<String> options = new ArrayList<>(List.of("-XX:AOTCache=" + cache, "-XX:AOTMode=on"));
-            options.addAll(JVM_OPTIONS);
+            options.addAll(jvmOptions);
             long start = System.nanoTime();
             ServiceProcess service = ServiceProcess.startWithVector("aot-cache-service", Map.of("quarkus.redis.hosts", redis.uri()),
                     options, java);
@@ -92,9 +90,14 @@ class AotCacheIT {
         return java;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    /** The JVM options Dockerfile.jvm trains with (those of the production runs), read from its RUN line. */
+    private static List<String> dockerfileTrainingOptions() throws IOException {
+        String dockerfile = Files.readString(Path.of("docker", "Dockerfile.jvm")).replace("\\\n", " ");
+        String run = dockerfile.lines().filter(line -> line.startsWith("RUN ") && line.contains("aot-training.sh")).findFirst()
+                .orElseThrow(() -> new AssertionError("Dockerfile.jvm runs no aot-training.sh"));
+        List<String> words = List.of(run.trim().split("\\s+"));
+        List<String> options = words.subList(words.indexOf("/tmp/app.aot") + 1, words.size());
+        assertTrue(options.stream().allMatch(option -> option.startsWith("-XX:")), run);
+        return options;
     }
 }

@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
  */
 public final class ServiceProcess implements AutoCloseable {
 
+    /** The JVM running the tests. */
+    private static final Path THIS_JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
     private static final Pattern LISTENING = Pattern.compile("Listening on: https?://[^:]+:(\\d+)");
     private static final Pattern MANAGEMENT = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)");
 
@@ -42,7 +44,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts it with these JVM options (a small heap, say) and configuration properties. */
     public static ServiceProcess start(String name, Map<String, String> config, List<String> jvmOptions) {
-        return start(name, config, jvmOptions, Path.of(System.getProperty("java.home"), "bin", "java"));
+        return start(name, config, jvmOptions, THIS_JAVA);
     }
 
     /** Starts it on the JVM of this {@code java} executable. */
@@ -90,7 +92,7 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     public static ServiceProcess startWithVector(String name, Map<String, String> config, List<String> jvmOptions) {
-        return startWithVector(name, config, jvmOptions, Path.of(System.getProperty("java.home"), "bin", "java"));
+        return startWithVector(name, config, jvmOptions, THIS_JAVA);
     }
 
     public static ServiceProcess startWithVector(String name, Map<String, String> config, List<String> jvmOptions, Path java) {
