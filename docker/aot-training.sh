@@ -21,7 +21,7 @@ port=${AOT_TRAINING_PORT:-18080}
 management=${AOT_TRAINING_MANAGEMENT_PORT:-19000}
 
 "$java" "$@" -XX:AOTCacheOutput="$cache" \
-    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
+    -Dquarkus.grpc.server.host=127.0.0.1 -Dquarkus.grpc.server.port="$port" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$management" \
     -Dquarkus.shutdown.delay=0s -Dquarkus.redis.hosts=redis://127.0.0.1:1 \
     -Dsigner.applications.training.key=00000000-0000-4000-8000-000000000000 \

@@ -172,7 +172,7 @@ public final class ServiceBenchmark {
         CallCost cost = new CallCost(DIR, port, servicePid, Integer.getInteger("bench.round", 50_000),
                 Integer.getInteger("bench.max-rounds", 20));
         List<CallCost.Measurement> measurements = new ArrayList<>();
-        List<CallCost.Measurement> onGrpcJavaServer = new ArrayList<>();
+        List<CallCost.Measurement> onVertxServer = new ArrayList<>();
         try (OtherServer other = OtherServer.start(redisForPeer, cost.roundSize(), cost.maxRounds())) {
             for (CallCost.Rpc rpc : CallCost.rpcs(H2LOAD_USER, credential.getSequence(), credential.getSignature())) {
                 if (names.contains(rpc.name())) {
@@ -180,7 +180,7 @@ public final class ServiceBenchmark {
                         // Cell by cell, one server after the other, so that both see the same hour of this machine.
                         measurements.add(cost.measure(rpc, shape, calls, new CallCost.Metrics(managementPort)));
                         if (other != null) {
-                            onGrpcJavaServer.add(other.cost().measure(rpc, shape, calls, new CallCost.Metrics(other.managementPort())));
+                            onVertxServer.add(other.cost().measure(rpc, shape, calls, new CallCost.Metrics(other.managementPort())));
                         }
                     }
                 }
@@ -188,12 +188,12 @@ public final class ServiceBenchmark {
         }
         CallCost.print("Cost of a call (service CPU per call from /proc; closed loop, so latency is the calls in flight"
                 + " over the throughput):", measurements);
-        if (!onGrpcJavaServer.isEmpty()) {
-            CallCost.print("The same calls on quarkus-grpc's other server, grpc-java's own Netty server"
-                    + " (quarkus.grpc.server.use-separate-server=true), measured cell by cell in turn with the above:", onGrpcJavaServer);
+        if (!onVertxServer.isEmpty()) {
+            CallCost.print("The same calls on quarkus-grpc's other server, the Vert.x HTTP server"
+                    + " (quarkus.grpc.server.use-separate-server=false), measured cell by cell in turn with the above:", onVertxServer);
             for (int i = 0; i < measurements.size(); i++) {
-                CallCost.Measurement vertx = measurements.get(i);
-                CallCost.Measurement grpcJava = onGrpcJavaServer.get(i);
+                CallCost.Measurement grpcJava = measurements.get(i);
+                CallCost.Measurement vertx = onVertxServer.get(i);
                 System.out.printf("  (grpc-java server / Vert.x server, %s at %s: %.2f x the calls per second, %.2f x the CPU per call)%n",
                         vertx.rpc().name(), vertx.shape(), grpcJava.callsPerSecond() / vertx.callsPerSecond(),
                         grpcJava.cpuMicrosPerCall() / vertx.cpuMicrosPerCall());
@@ -211,13 +211,13 @@ public final class ServiceBenchmark {
     }
 
     /**
-     * The service once more, on grpc-java's own server, for the comparison of quarkus-grpc's two
-     * servers (-Dbench.grpc-java-server=false leaves it out). It warms up in CallCost's rounds.
+     * The service once more, on the Vert.x HTTP server, for the comparison of quarkus-grpc's two
+     * servers (-Dbench.vertx-server=false leaves it out). It warms up in CallCost's rounds.
      */
     private record OtherServer(Process process, ManagedChannel channel, int managementPort, CallCost cost) implements AutoCloseable {
 
         static OtherServer start(RedisProcess redis, int round, int maxRounds) throws IOException, InterruptedException {
-            if (!Boolean.parseBoolean(System.getProperty("bench.grpc-java-server", "true"))) {
+            if (!Boolean.parseBoolean(System.getProperty("bench.vertx-server", "true"))) {
                 return null;
             }
             int port = freePort();
@@ -332,11 +332,11 @@ public final class ServiceBenchmark {
     }
 
     /**
-     * @param grpcJavaServer gRPC on port served by grpc-java's own Netty server
-     *        (quarkus.grpc.server.use-separate-server=true) instead of the Vert.x HTTP server
+     * @param vertxServer gRPC on port served by the Vert.x HTTP server
+     *        (quarkus.grpc.server.use-separate-server=false) instead of grpc-java's own Netty server
      */
     private static Process startService(int port, int managementPort, RedisProcess redis, List<String> moreJvmOptions,
-            boolean grpcJavaServer) throws IOException {
+            boolean vertxServer) throws IOException {
         Properties config = new Properties();
         TestApplication.VECTOR.putInto(config);
         TestCaller.BACKEND.putInto(config);
@@ -348,7 +348,7 @@ public final class ServiceBenchmark {
             config.store(out, "benchmark");
         }
         List<String> command = new ArrayList<>(List.of(serviceJavaHome().resolve("bin").resolve("java").toString(),
-                "-Dquarkus.http.port=" + (grpcJavaServer ? freePort() : port), "-Dquarkus.management.port=" + managementPort,
+                "-Dquarkus.grpc.server.port=" + port, "-Dquarkus.management.port=" + managementPort,
                 "-Dquarkus.redis.hosts=" + redis.uri(), "-Dquarkus.shutdown.delay=0s",
                 "-Dquarkus.config.locations=" + file.toAbsolutePath().toUri()));
         String jvmOptions = System.getProperty("bench.jvm-options", "");
@@ -356,13 +356,14 @@ public final class ServiceBenchmark {
             command.addAll(1, Arrays.asList(jvmOptions.trim().split("\\s+")));
         }
         command.addAll(1, moreJvmOptions);
-        if (grpcJavaServer) {
-            command.addAll(List.of("-Dquarkus.grpc.server.use-separate-server=true", "-Dquarkus.grpc.server.port=" + port));
+        if (vertxServer) {
+            command.addAll(List.of("-Dquarkus.grpc.server.use-separate-server=false", "-Dquarkus.http.host-enabled=true",
+                    "-Dquarkus.http.port=" + port));
         }
         // -Dbench.app-dir: another build of the service, for a before/after comparison.
         command.addAll(List.of("-jar", Path.of(System.getProperty("bench.app-dir", "target/quarkus-app"), "quarkus-run.jar").toString()));
         return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(DIR.resolve(grpcJavaServer ? "service-grpc-java-server.log" : "service.log").toFile()).start();
+                .redirectOutput(DIR.resolve(vertxServer ? "service-vertx-server.log" : "service.log").toFile()).start();
     }
 
     /** Calls until one succeeds: the time from starting the process to an answered call. */

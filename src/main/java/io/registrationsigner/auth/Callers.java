@@ -16,13 +16,12 @@ import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.tls.TlsConfiguration;
-import io.quarkus.tls.TlsConfigurationRegistry;
 import io.registrationsigner.application.ApplicationsConfig;
+import io.registrationsigner.transport.ServerTls;
 
 /**
  * The configured callers, checked at start-up. Bearer tokens are known only by their SHA-256 and
@@ -41,8 +40,7 @@ public class Callers {
     /** Keyed by {@code uri:<SAN>} or {@code dns:<SAN>}: a name of one kind never matches one of the other. */
     private final Map<String, Caller> byCertificateName;
 
-    Callers(AuthConfig config, ApplicationsConfig applications, TlsConfigurationRegistry tls,
-            @ConfigProperty(name = "quarkus.http.tls-configuration-name") Optional<String> httpTlsConfiguration) {
+    Callers(AuthConfig config, ApplicationsConfig applications, ServerTls tls) {
         this.allowAnonymous = config.allowAnonymous();
         if (config.callers().isEmpty() && !allowAnonymous) {
             throw new ConfigurationException("No caller authentication is configured: set"
@@ -73,7 +71,7 @@ public class Callers {
             }
         });
         if (!certificates.isEmpty()) {
-            requireTrustStore(tls, httpTlsConfiguration);
+            requireTrustStore(tls);
         }
         this.byCertificateName = Map.copyOf(certificates);
     }
@@ -83,13 +81,12 @@ public class Callers {
      * without a trust store of its own, the server would take any certificate that the JDK's
      * public CAs vouch for, and anyone can get one for a DNS name of their own.
      */
-    private static void requireTrustStore(TlsConfigurationRegistry tls, Optional<String> httpTlsConfiguration) {
-        Optional<TlsConfiguration> configuration = httpTlsConfiguration.isPresent() ? tls.get(httpTlsConfiguration.get())
-                : tls.getDefault();
-        String which = httpTlsConfiguration.map(name -> "quarkus.tls." + name).orElse("quarkus.tls");
-        if (configuration.isEmpty() || configuration.get().getKeyStore() == null) {
+    private static void requireTrustStore(ServerTls tls) {
+        Optional<TlsConfiguration> configuration = tls.configuration();
+        String which = tls.property();
+        if (configuration.isEmpty()) {
             throw new ConfigurationException("Callers are named by client certificate, but the service port has no TLS:"
-                    + " set quarkus.http.tls-configuration-name and its key-store and trust-store (docs/security.md)");
+                    + " set signer.server.tls-configuration-name and its key-store and trust-store (docs/security.md)");
         }
         if (configuration.get().isTrustAll() || configuration.get().getTrustStore() == null) {
             throw new ConfigurationException("Callers are named by client certificate, but " + which

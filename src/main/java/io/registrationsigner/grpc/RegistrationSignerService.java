@@ -5,8 +5,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import io.grpc.Context;
 import io.quarkus.grpc.GrpcService;
-import io.quarkus.grpc.RegisterInterceptor;
 import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
 import io.registrationsigner.api.v1.IssueRegistrationTokenResponse;
 import io.registrationsigner.api.v1.RegistrationSigner;
@@ -24,8 +24,6 @@ import io.registrationsigner.registration.Credential;
 import io.registrationsigner.registration.CredentialRequest;
 import io.registrationsigner.registration.Registrations;
 import io.registrationsigner.signing.Verification;
-import io.registrationsigner.transport.DeadlineInterceptor;
-import io.registrationsigner.transport.InFlightCalls;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -33,17 +31,14 @@ import io.smallrye.mutiny.Uni;
  * the flow. Runs on the event loop: the only I/O is Redis, non-blocking.
  */
 @GrpcService
-@RegisterInterceptor(DeadlineInterceptor.class)
 public class RegistrationSignerService implements RegistrationSigner {
 
     private final Registrations registrations;
     private final Callers callers;
-    private final InFlightCalls inFlight;
 
-    RegistrationSignerService(Registrations registrations, Callers callers, InFlightCalls inFlight) {
+    RegistrationSignerService(Registrations registrations, Callers callers) {
         this.registrations = registrations;
         this.callers = callers;
-        this.inFlight = inFlight;
     }
 
     @Override
@@ -102,20 +97,22 @@ public class RegistrationSignerService implements RegistrationSigner {
     }
 
     /**
-     * Runs the flow for the caller that AuthInterceptor put into the call's context, counted by
-     * {@link InFlightCalls} until it is answered. Built here, in the call's gRPC context; nothing
-     * reaches Redis before the tracked subscription.
+     * Runs the flow for the caller that AuthInterceptor put into the call's context, with the
+     * caller's deadline. Built here, in the call's gRPC context; nothing reaches Redis before the
+     * subscription.
      */
     private <T> Uni<T> answer(String applicationKey, String userId, Function<CredentialRequest, Uni<T>> flow) {
         Optional<CallerContext> caller = CallerContext.current(callers.allowAnonymous());
         Uni<T> result = caller.isEmpty()
                 ? Uni.createFrom().failure(new Failure(ErrorReason.NO_CREDENTIAL, "no authenticated caller"))
                 : flow.apply(new CredentialRequest(caller.get(), applicationKey, userId, timeLeft()));
-        return inFlight.track(result).onFailure().transform(GrpcErrors::toStatus);
+        return result.onFailure().transform(GrpcErrors::toStatus);
     }
 
     private static Optional<Duration> timeLeft() {
-        return DeadlineInterceptor.current().map(deadline -> Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+        // grpc-java's server puts the caller's grpc-timeout into the call's context.
+        return Optional.ofNullable(Context.current().getDeadline())
+                .map(deadline -> Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
     }
 
     /** Exact, and negative if the caller sent a negative one: the flow refuses it. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URL;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -19,7 +18,6 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
@@ -35,9 +33,6 @@ import io.registrationsigner.testing.TestCaller;
         @ResourceArg(name = SignerTestResource.AUTH, value = "callers"),
         @ResourceArg(name = SignerTestResource.TLS, value = "on") })
 class MutualTlsTest extends ServiceTestBase {
-
-    @TestHTTPResource(tls = true)
-    URL https;
 
     @Test
     void aClientWithTheTrustedCertificatePasses() throws Exception {
@@ -71,7 +66,7 @@ class MutualTlsTest extends ServiceTestBase {
     }
 
     @Test
-    void thePlainTextPortIsClosedButHealthStaysOnTheManagementInterface() {
+    void thePortServesNoPlainTextButHealthStaysOnTheManagementInterface() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> signer(10).signRegistration(
                 SignRegistrationRequest.newBuilder().setUserId("plain").setApplicationKey(TestApplication.VECTOR.key()).build()));
         assertTrue(e.getStatus().getCode() != Status.Code.OK);
@@ -87,7 +82,7 @@ class MutualTlsTest extends ServiceTestBase {
             ssl.keyManager(certificates.resolve(clientCertificate + "-client.crt").toFile(),
                     certificates.resolve(clientCertificate + "-client.key").toFile());
         }
-        ManagedChannel tls = NettyChannelBuilder.forAddress("localhost", https.getPort()).sslContext(ssl.build()).build();
+        ManagedChannel tls = NettyChannelBuilder.forAddress("localhost", url.getPort()).sslContext(ssl.build()).build();
         try {
             var stub = RegistrationSignerGrpc.newBlockingStub(tls).withDeadlineAfter(10, TimeUnit.SECONDS);
             if (tokenCaller != null) {

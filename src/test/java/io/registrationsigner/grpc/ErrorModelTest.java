@@ -1,9 +1,11 @@
 package io.registrationsigner.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -19,7 +21,7 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
-import io.registrationsigner.testing.PrometheusText;
+import io.registrationsigner.testing.LogScan;
 import io.registrationsigner.testing.RawGrpc;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
@@ -84,15 +86,31 @@ class ErrorModelTest extends ServiceTestBase {
 
     @ParameterizedTest
     @ValueSource(strings = { "0n", "0m", "0S" })
-    void anExpiredDeadlineIsDeadlineExceededAndCounted(String grpcTimeout) throws Exception {
-        Map<String, String> tags = Map.of("application", "vector", "scheme", "legacy", "outcome", "deadline_exceeded");
-        double before = PrometheusText.value(metrics(), "signer_credentials_total", tags);
+    void aCallThatArrivesAfterItsDeadlineEndsWithoutUsingASequence(String grpcTimeout) throws Exception {
+        String user = "expired-deadline-" + grpcTimeout;
         Status status = RawGrpc.call(url, "signer.v1.RegistrationSigner/SignRegistration", SignRegistrationRequest.newBuilder()
-                .setUserId("expired-deadline").setApplicationKey(TestApplication.VECTOR.key()).build(),
+                .setUserId(user).setApplicationKey(TestApplication.VECTOR.key()).build(),
                 Map.of("grpc-timeout", grpcTimeout));
-        assertEquals(Status.Code.DEADLINE_EXCEEDED, status.getCode(), status.toString());
-        assertEquals("the caller's deadline passed", status.getDescription());
-        assertEquals(before + 1, PrometheusText.value(metrics(), "signer_credentials_total", tags));
+        // grpc-java's server cancels the call at once (RST_STREAM CANCEL); a client sees its own DEADLINE_EXCEEDED.
+        assertEquals(Status.Code.CANCELLED, status.getCode(), status.toString());
+        assertEquals(1, signer(10).signRegistration(SignRegistrationRequest.newBuilder().setUserId(user)
+                .setApplicationKey(TestApplication.VECTOR.key()).build()).getSequence());
+    }
+
+    @Test
+    void aMessageThatIsNotValidProtobufIsInvalidArgumentAndLeavesNoStackTrace() throws Exception {
+        // user_id (field 1) of 2 bytes that are not UTF-8: protobuf refuses to parse the string.
+        byte[] invalidUtf8 = { 0x0a, 0x02, (byte) 0xc3, 0x28 };
+        long logBefore = Files.size(LogScan.TEST_LOG);
+        Status status = RawGrpc.call(url, "signer.v1.RegistrationSigner/SignRegistration", invalidUtf8, Map.of());
+        assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
+        assertTrue(status.getDescription().startsWith("the request is not a valid protobuf message"), status.toString());
+        // The next call works (and comes after anything the server would log about the first).
+        assertEquals(1, signer(10).signRegistration(SignRegistrationRequest.newBuilder().setUserId("after-malformed")
+                .setApplicationKey(TestApplication.VECTOR.key()).build()).getSequence());
+        // grpc-java alone answers UNKNOWN and logs a SEVERE stack trace for each such message.
+        String logged = Files.readString(LogScan.TEST_LOG).substring((int) logBefore);
+        assertFalse(logged.contains("SEVERE") || logged.contains("Exception"), logged);
     }
 
     private StatusRuntimeException rejected(String userId, String applicationKey, Status.Code expected) {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
@@ -26,12 +27,13 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.testing.Http;
 import io.registrationsigner.testing.PrometheusText;
+import io.registrationsigner.testing.RawGrpc;
 import io.registrationsigner.testing.Reflection;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.TestApplication;
-import io.restassured.RestAssured;
 
 /** What Kubernetes, Prometheus and the engineer with grpcurl see, on the service's one port. */
 @QuarkusTest
@@ -110,11 +112,14 @@ class OperationsTest extends ServiceTestBase {
     }
 
     @Test
-    void pathsThatStrangersMakeUpGrowNoMetricSeries() {
+    void pathsThatStrangersMakeUpGrowNoMetricSeries() throws Exception {
         long seriesBefore = metrics().lines().filter(line -> !line.startsWith("#")).count();
         for (int i = 0; i < 30; i++) {
-            String path = "/probe-" + UUID.randomUUID();
-            RestAssured.given().baseUri("http://localhost").port(url.getPort()).get(path);
+            String path = "probe-" + UUID.randomUUID();
+            // A gRPC call to a method that does not exist, and a plain HTTP/1.1 request, which the gRPC port does not speak.
+            Status status = RawGrpc.call(url, path + "/Method", SignRegistrationRequest.getDefaultInstance(), Map.of());
+            assertEquals(Status.Code.UNIMPLEMENTED, status.getCode(), status.toString());
+            assertThrows(Exception.class, () -> Http.localhost(url.getPort()).get("/" + path));
             assertFalse(metrics().contains(path), "a requested path became a metric tag");
         }
         String after = metrics();

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.restassured.RestAssured;
 import io.registrationsigner.signing.RegistrationTokens;
 import io.registrationsigner.testing.Command;
+import io.registrationsigner.testing.Http;
 import io.registrationsigner.testing.Node;
 import io.registrationsigner.testing.PrometheusText;
 import io.registrationsigner.testing.RedisProcess;
@@ -166,7 +166,7 @@ class ClientExamplesIT {
     }
 
     private static double unavailable() {
-        String metrics = RestAssured.given().baseUri("http://localhost").port(service.managementPort())
+        String metrics = Http.localhost(service.managementPort())
                 .accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200).extract().asString();
         return PrometheusText.value(metrics, "signer_credentials_total", Map.of("scheme", "legacy", "outcome", "unavailable"));
     }

@@ -23,10 +23,10 @@ import io.grpc.stub.StreamObserver;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.testing.GrpcChannels;
+import io.registrationsigner.testing.Http;
 import io.registrationsigner.testing.RedisProcess;
 import io.registrationsigner.testing.ServiceProcess;
 import io.registrationsigner.testing.TestApplication;
-import io.restassured.RestAssured;
 
 /**
  * grpc.health.v1.Health of the packaged service knows signer.v1.RegistrationSigner by name, and
@@ -58,7 +58,7 @@ class GrpcHealthIT {
                 assertEquals(ServingStatus.SERVING, signer.poll(10, TimeUnit.SECONDS));
                 assertEquals(ServingStatus.SERVING, server.poll(10, TimeUnit.SECONDS));
                 int management = service.managementPort();
-                RestAssured.given().baseUri("http://localhost").port(management).get("/q/health/ready").then().statusCode(200);
+                Http.localhost(management).get("/q/health/ready").then().statusCode(200);
 
                 long sigterm = System.nanoTime();
                 service.terminate();
@@ -66,7 +66,7 @@ class GrpcHealthIT {
                 assertEquals(ServingStatus.NOT_SERVING, signer.poll(2, TimeUnit.SECONDS), "Watch of " + SIGNER);
                 assertEquals(ServingStatus.NOT_SERVING, server.poll(2, TimeUnit.SECONDS), "Watch of the server");
                 long notServing = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
-                RestAssured.given().baseUri("http://localhost").port(management).get("/q/health/ready").then().statusCode(503);
+                Http.localhost(management).get("/q/health/ready").then().statusCode(503);
                 // Still within the delay: a call is answered, and Check says the same as Watch.
                 ManagedChannel fresh = GrpcChannels.open(service.url());
                 try {

@@ -36,13 +36,13 @@ import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.api.v1.SignRegistrationResponse;
 import io.registrationsigner.testing.GrpcChannels;
+import io.registrationsigner.testing.Http;
 import io.registrationsigner.testing.PrometheusText;
 import io.registrationsigner.testing.RedisProcess;
 import io.registrationsigner.testing.ServiceProcess;
 import io.registrationsigner.testing.StatusMessages;
 import io.registrationsigner.testing.TestApplication;
 import io.registrationsigner.testing.TestCaller;
-import io.restassured.RestAssured;
 
 /**
  * What an unauthenticated caller can make the packaged service spend, on a heap as small as a
@@ -135,7 +135,7 @@ class HostileInputIT {
     }
 
     private static String metrics() {
-        return RestAssured.given().baseUri("http://localhost").port(service.managementPort())
+        return Http.localhost(service.managementPort())
                 .accept("text/plain; version=0.0.4").get("/q/metrics").then().statusCode(200).extract().asString();
     }
 

@@ -91,7 +91,7 @@ class StartupFailureIT {
         tlsWithoutTrustStore.addAll(List.of(
                 "-Dquarkus.tls.signer.key-store.pem.0.cert=" + certificates.resolve("server.crt"),
                 "-Dquarkus.tls.signer.key-store.pem.0.key=" + certificates.resolve("server.key"),
-                "-Dquarkus.http.tls-configuration-name=signer", "-Dquarkus.http.ssl-port=0"));
+                "-Dsigner.server.tls-configuration-name=signer"));
         String withoutTrustStore = startAndExpectFailureWithoutCallers(tlsWithoutTrustStore.toArray(String[]::new));
         assertTrue(withoutTrustStore.contains("but quarkus.tls.signer has no trust store of its own"), withoutTrustStore);
     }
@@ -113,7 +113,7 @@ class StartupFailureIT {
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Dquarkus.http.port=0");
+        command.add("-Dquarkus.grpc.server.port=0");
         // Nothing listens there: start-up must fail on the configuration, before Redis matters.
         command.add("-Dquarkus.redis.hosts=redis://127.0.0.1:1");
         command.addAll(List.of(properties)); // a later -D of the same name wins

@@ -39,8 +39,9 @@ class TlsRecipeIT {
 
     @Test
     void theDocumentedPropertiesServeGrpcOverTlsOnTheirPortToACallerNamedByCertificate() throws Exception {
-        Properties recipe = Docs.propertiesBlock(Docs.SECURITY, "quarkus.http.tls-configuration-name");
-        assertEquals("8080", recipe.getProperty("quarkus.http.ssl-port"), "the port every manifest and image exposes");
+        Properties recipe = Docs.propertiesBlock(Docs.SECURITY, "signer.server.tls-configuration-name");
+        assertFalse(recipe.stringPropertyNames().stream().anyMatch(name -> name.endsWith("port")),
+                "TLS stays on 8080, the port every manifest and image exposes: " + recipe);
 
         Path dir = Path.of("target", "test-resources", "tls-recipe-" + UUID.randomUUID()).toAbsolutePath();
         Path certificates = Files.createDirectories(dir.resolve("certs"));
@@ -56,7 +57,7 @@ class TlsRecipeIT {
         Map<String, String> config = new HashMap<>();
         recipe.stringPropertyNames().forEach(name -> config.put(name,
                 recipe.getProperty(name).replace(DOCUMENTED_DIR, certificates + "/")));
-        config.put("quarkus.http.ssl-port", Integer.toString(port));
+        config.put("quarkus.grpc.server.port", Integer.toString(port));
         config.put("signer.auth.allow-anonymous", "false");
         config.put("signer.auth.callers.mesh.certificate-dns", CALLER_DNS);
         config.put("signer.auth.callers.mesh.applications", "*");
@@ -65,8 +66,8 @@ class TlsRecipeIT {
             config.put("quarkus.redis.hosts", redis.uri());
             try (ServiceProcess service = ServiceProcess.startWithVector("tls-recipe-service", config)) {
                 String log = Files.readString(service.log());
-                assertTrue(log.contains("Listening on: https://0.0.0.0:" + port), log);
-                assertFalse(log.contains("Listening on: http://"), "a plain-text port is open too");
+                assertTrue(log.contains("Started gRPC server on 0.0.0.0:" + port + " [TLS enabled: true]"), log);
+                assertFalse(log.contains("Listening on: http"), "an HTTP port is open too");
 
                 ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", port)
                         .sslContext(GrpcSslContexts.forClient().trustManager(certificates.resolve("server-ca.crt").toFile())

@@ -1,11 +1,15 @@
 package io.registrationsigner.testing;
 
+import java.net.MalformedURLException;
 import java.net.URL;
 import java.util.List;
 import java.util.Map;
 
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.quarkus.arc.Arc;
 
 /** A plain grpc-java channel to the service under test, as any internal client would open one. */
 public final class GrpcChannels {
@@ -13,7 +17,22 @@ public final class GrpcChannels {
     private GrpcChannels() {
     }
 
-    /** @param serviceUrl the service's HTTP URL (@TestHTTPResource): gRPC shares its port. */
+    /**
+     * The gRPC port of the service under test, as http://localhost:port: the @QuarkusTest's (which
+     * Quarkus reports in its configuration), else the packaged service's, from its log.
+     */
+    public static URL serviceUrl() {
+        int port = Arc.container() != null
+                ? ConfigProvider.getConfig().getValue("quarkus.grpc.server.test-port", Integer.class)
+                : LogScan.packagedServiceGrpcPort();
+        try {
+            return new URL("http://localhost:" + port);
+        } catch (MalformedURLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @param serviceUrl the service's gRPC port ({@link #serviceUrl()}). */
     public static ManagedChannel open(URL serviceUrl) {
         return ManagedChannelBuilder.forAddress(serviceUrl.getHost(), serviceUrl.getPort()).usePlaintext().build();
     }

@@ -34,6 +34,12 @@ public final class LogScan {
         return files;
     }
 
+    /** The line quarkus-grpc logs once the gRPC server listens; group 1 is the port. */
+    public static final Pattern GRPC_SERVER_STARTED = Pattern.compile("Started gRPC server on [^ ]+:(\\d+)");
+
+    /** The log of the @QuarkusTest runs (%test.quarkus.log.file.path). */
+    public static final Path TEST_LOG = Path.of("target", "test-logs", "quarkus-test.log");
+
     /** The packaged service's log, which the next @QuarkusIntegrationTest launch replaces. */
     public static final Path PACKAGED_SERVICE_LOG = Path.of("target", "test-logs", "packaged-service.log");
 
@@ -47,6 +53,19 @@ public final class LogScan {
                     .matcher(Files.readString(PACKAGED_SERVICE_LOG));
             if (!listening.find()) {
                 throw new IllegalStateException("no management interface in " + PACKAGED_SERVICE_LOG);
+            }
+            return Integer.parseInt(listening.group(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The port of the packaged service's gRPC server, from its log (started on a random port). */
+    public static int packagedServiceGrpcPort() {
+        try {
+            Matcher listening = GRPC_SERVER_STARTED.matcher(Files.readString(PACKAGED_SERVICE_LOG));
+            if (!listening.find()) {
+                throw new IllegalStateException("no gRPC server in " + PACKAGED_SERVICE_LOG);
             }
             return Integer.parseInt(listening.group(1));
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import java.net.URL;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.MessageLite;
@@ -14,6 +15,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
@@ -24,11 +26,20 @@ import io.vertx.core.http.RequestOptions;
  */
 public final class RawGrpc {
 
+    /** HTTP/2's CANCEL error code. */
+    private static final long CANCEL = 8;
+
     private RawGrpc() {
     }
 
     /** @param headers sent as given, after content-type and te */
     public static Status call(URL service, String method, MessageLite request, Map<String, String> headers)
+            throws Exception {
+        return call(service, method, request.toByteArray(), headers);
+    }
+
+    /** @param request the bytes of the message, valid protobuf or not */
+    public static Status call(URL service, String method, byte[] request, Map<String, String> headers)
             throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
@@ -36,12 +47,22 @@ public final class RawGrpc {
                     .setHttp2ClearTextUpgrade(false));
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(service.getHost())
                     .setPort(service.getPort()).setURI("/" + method);
-            HttpClientResponse response = client.request(options).compose(call -> {
-                call.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
-                headers.forEach(call::putHeader);
-                return call.send(frame(request.toByteArray()));
-            }).compose(answer -> answer.body().map(body -> answer)).toCompletionStage().toCompletableFuture()
-                    .get(30, TimeUnit.SECONDS);
+            HttpClientResponse response;
+            try {
+                response = client.request(options).compose(call -> {
+                    call.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
+                    headers.forEach(call::putHeader);
+                    return call.send(frame(request));
+                }).compose(answer -> answer.body().map(body -> answer)).toCompletionStage().toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof StreamResetException reset) {
+                    // What gRPC clients make of a reset stream (gRPC over HTTP/2: RST_STREAM CANCEL is CANCELLED).
+                    return (reset.getCode() == CANCEL ? Status.CANCELLED : Status.INTERNAL)
+                            .withDescription("stream reset by the server, HTTP/2 error " + reset.getCode());
+                }
+                throw e;
+            }
             String status = response.getTrailer("grpc-status") != null ? response.getTrailer("grpc-status")
                     : response.getHeader("grpc-status");
             String message = response.getTrailer("grpc-message") != null ? response.getTrailer("grpc-message")

@@ -24,7 +24,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** The JVM running the tests. */
     private static final Path THIS_JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
-    private static final Pattern LISTENING = Pattern.compile("Listening on: https?://[^:]+:(\\d+)");
+    private static final Pattern STARTED = Pattern.compile("Quarkus [^ ]+\\) started in ");
     private static final Pattern MANAGEMENT = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)");
 
     private final Process process;
@@ -54,7 +54,7 @@ public final class ServiceProcess implements AutoCloseable {
             List<String> command = new ArrayList<>();
             command.add(java.toString());
             command.addAll(jvmOptions);
-            command.add("-Dquarkus.http.port=0");
+            command.add("-Dquarkus.grpc.server.port=0");
             if (!config.containsKey("quarkus.shutdown.delay")) {
                 // The prod profile's 5 s of readiness DOWN before stopping is for Kubernetes, not for tests.
                 command.add("-Dquarkus.shutdown.delay=0s");
@@ -66,8 +66,10 @@ public final class ServiceProcess implements AutoCloseable {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline && process.isAlive()) {
-                Matcher listening = LISTENING.matcher(Files.readString(log));
-                if (listening.find()) {
+                String output = Files.readString(log);
+                Matcher listening = LogScan.GRPC_SERVER_STARTED.matcher(output);
+                // Listening, and started: the start-up checks that may still stop it have run.
+                if (listening.find() && STARTED.matcher(output).find()) {
                     return new ServiceProcess(process, log, new URL("http://localhost:" + listening.group(1)));
                 }
                 Thread.sleep(100);

@@ -10,13 +10,12 @@ import org.junit.jupiter.api.BeforeEach;
 import io.grpc.ManagedChannel;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
-import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
 
 /** A test of the running service: a fresh grpc-java channel to its port for every test. */
 public abstract class ServiceTestBase {
 
-    @TestHTTPResource
+    /** The gRPC port, as http://localhost:port. */
     protected URL url;
 
     /** The management interface: health and metrics. */
@@ -28,6 +27,7 @@ public abstract class ServiceTestBase {
 
     @BeforeEach
     void connect() {
+        url = GrpcChannels.serviceUrl();
         channel = GrpcChannels.open(url);
         signer = RegistrationSignerGrpc.newBlockingStub(channel);
     }
@@ -39,7 +39,7 @@ public abstract class ServiceTestBase {
 
     /** A request to the management interface (/q/health/*, /q/metrics). */
     protected RequestSpecification onManagement() {
-        return RestAssured.given().baseUri("http://localhost").port(managementPort());
+        return Http.localhost(managementPort());
     }
 
     protected int managementPort() {

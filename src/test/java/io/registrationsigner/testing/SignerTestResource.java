@@ -99,6 +99,9 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         config.put("signer.sequence.floor", "none");
         // The packaged service's management interface on a free port (@QuarkusTest uses test-port).
         config.put("quarkus.management.port", "0");
+        // Random ports: quarkus.grpc.server.test-port for @QuarkusTest, port for the packaged service.
+        config.put("quarkus.grpc.server.port", "0");
+        config.put("quarkus.grpc.server.test-port", "0");
         // The packaged service stops at once: the prod profile's shutdown delay is for Kubernetes.
         config.put("quarkus.shutdown.delay", "0s");
         // The secrets come from a file, as from a mounted Kubernetes Secret: they never appear on
@@ -120,8 +123,7 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
                     certificates.resolve("backend-server-ca.crt").toString(),
                     certificates.resolve("spiffe-client.crt").toString(),
                     certificates.resolve("mallory-server-ca.crt").toString()));
-            config.put("quarkus.http.tls-configuration-name", "signer");
-            config.put("quarkus.http.insecure-requests", "disabled");
+            config.put("signer.server.tls-configuration-name", "signer");
             config.put("signer.auth.callers.backend-cert.certificate-dns", CLIENT_CN);
             config.put("signer.auth.callers.backend-cert.applications", "*");
             config.put("signer.auth.callers.spiffe.certificate-uri", SPIFFE_ID);

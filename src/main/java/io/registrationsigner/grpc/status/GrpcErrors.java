@@ -56,6 +56,11 @@ public final class GrpcErrors {
     }
 
     /** What a compressed message gets: UNIMPLEMENTED, as the gRPC protocol answers an encoding a server does not take. */
+    public static StatusRuntimeException malformedMessage() {
+        return toStatus(new Failure(ErrorReason.MALFORMED_MESSAGE,
+                "the request is not a valid protobuf message of this method (see the contract, signer/v1/registration_signer.proto)"));
+    }
+
     public static StatusRuntimeException compressedMessage() {
         return toStatus(new Failure(ErrorReason.COMPRESSED_MESSAGE,
                 "compressed messages are not accepted: send them uncompressed (grpc-encoding identity)"));

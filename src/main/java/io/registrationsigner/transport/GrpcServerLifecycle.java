@@ -1,0 +1,178 @@
+package io.registrationsigner.transport;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import io.grpc.BindableService;
+import io.grpc.ForwardingServerBuilder;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyServerBuilder;
+import io.quarkus.grpc.runtime.config.GrpcServerConfiguration;
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.tls.TlsConfiguration;
+import io.registrationsigner.redis.RedisConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.SSLOptions;
+import io.vertx.grpc.VertxServer;
+import io.vertx.grpc.VertxServerBuilder;
+
+/**
+ * The gRPC port: grpc-java's Netty server on Vert.x's event loops, opened with the TLS of
+ * {@link ServerTls} and closed without losing an answer. At SIGTERM readiness goes DOWN and calls
+ * are still served; for the shutdown delay's last signer.redis.timeout + 0.5 s the server shuts
+ * down as grpc-java does it: each connection is told to go away (GOAWAY), new streams are refused
+ * with REFUSED_STREAM (which gRPC clients retry on another connection by themselves), the
+ * listening socket closes, and the calls in flight are answered. A connection closes once its last
+ * call is answered.
+ */
+@ApplicationScoped
+public class GrpcServerLifecycle {
+
+    private static final Logger LOG = Logger.getLogger(GrpcServerLifecycle.class);
+    private static final Duration MARGIN = Duration.ofMillis(500);
+
+    private final ServerTls tls;
+    private final Duration delay;
+    private final Duration drainTime;
+    private final Vertx vertx;
+    /** Vert.x's wrapper of grpc-java's server, once built. */
+    private volatile VertxServer server;
+
+    GrpcServerLifecycle(ServerTls tls, RedisConfig redis, @ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> delay,
+            Vertx vertx) {
+        this.tls = tls;
+        this.vertx = vertx;
+        this.delay = delay.orElse(Duration.ZERO);
+        this.drainTime = redis.timeout().plus(MARGIN);
+    }
+
+    /** What quarkus-grpc builds its server from; it adds the services, interceptors and size limits. */
+    OwnedServerBuilder builder(Vertx vertx, GrpcServerConfiguration configuration, LaunchMode launchMode) {
+        int port = launchMode == LaunchMode.TEST ? configuration.testPort() : configuration.port();
+        VertxServerBuilder builder = VertxServerBuilder.forAddress(vertx, configuration.host(), port);
+        tls.configuration().ifPresent(configured -> builder.useSsl(options -> useTls(configured, options)));
+        // The keep-alive settings that quarkus-grpc applies to its own server, so that they keep their meaning.
+        NettyServerBuilder netty = builder.nettyBuilder();
+        configuration.netty().keepAliveTime().ifPresent(time -> netty.keepAliveTime(time.toNanos(), TimeUnit.NANOSECONDS));
+        configuration.netty().permitKeepAliveTime()
+                .ifPresent(time -> netty.permitKeepAliveTime(time.toNanos(), TimeUnit.NANOSECONDS));
+        configuration.netty().permitKeepAliveWithoutCalls().ifPresent(netty::permitKeepAliveWithoutCalls);
+        return new OwnedServerBuilder(builder, this);
+    }
+
+    boolean tlsEnabled() {
+        return tls.configuration().isPresent();
+    }
+
+    private static void useTls(TlsConfiguration configuration, HttpServerOptions options) {
+        options.setSsl(true).setUseAlpn(true).setKeyCertOptions(configuration.getKeyStoreOptions());
+        SSLOptions ssl = configuration.getSSLOptions();
+        options.setEnabledSecureTransportProtocols(ssl.getEnabledSecureTransportProtocols());
+        ssl.getEnabledCipherSuites().forEach(options::addEnabledCipherSuite);
+        options.setSslHandshakeTimeout(ssl.getSslHandshakeTimeout()).setSslHandshakeTimeoutUnit(ssl.getSslHandshakeTimeoutUnit());
+        // Ask for a client certificate, verified against the trust store; a caller without one may present a token.
+        if (configuration.getTrustStoreOptions() != null) {
+            options.setTrustOptions(configuration.getTrustStoreOptions()).setClientAuth(ClientAuth.REQUEST);
+        }
+    }
+
+    private void built(VertxServer built) {
+        server = built;
+    }
+
+    /**
+     * grpc-java's server itself, once started. Its shutdown is grpc-java's graceful one; the
+     * wrapper's would also take it off its Vert.x context, which quarkus-grpc does when Vert.x stops.
+     */
+    private Optional<Server> running() {
+        VertxServer built = server;
+        if (built == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(built.getRawServer());
+        } catch (NullPointerException notStarted) {
+            // Built, never started: it could not listen, and the application did not start.
+            return Optional.empty();
+        }
+    }
+
+    /** SIGTERM, readiness DOWN: serve on, then stop taking calls early enough for all to be answered. */
+    void shutdownDelayStarted(@Observes ShutdownDelayInitiatedEvent event) {
+        // Vert.x timers take at least 1 ms.
+        long serveFor = Math.max(1, delay.minus(drainTime).toMillis());
+        vertx.setTimer(serveFor, timer -> vertx.executeBlocking(() -> {
+            stopTakingCalls();
+            return null;
+        }));
+    }
+
+    private void stopTakingCalls() {
+        running().ifPresent(Server::shutdown);
+    }
+
+    /** The last word, before the application stops: every call answered (after a long enough delay), or what was not. */
+    void stopped(@Observes ShutdownEvent event) throws InterruptedException {
+        if (running().isEmpty()) {
+            return;
+        }
+        Server running = running().get();
+        long start = System.nanoTime();
+        running.shutdown();
+        if (running.awaitTermination(drainTime.toMillis(), TimeUnit.MILLISECONDS)) {
+            LOG.info("Shutting down: every call was answered before the connections closed");
+        } else {
+            LOG.warnf("Shutting down with calls unanswered %d ms after the shutdown delay: set quarkus.shutdown.delay"
+                    + " above signer.redis.timeout + 0.5 s", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            running.shutdownNow();
+        }
+    }
+
+    /** Keeps the server quarkus-grpc builds, to shut it down. */
+    static final class OwnedServerBuilder extends ForwardingServerBuilder<OwnedServerBuilder> {
+
+        private final VertxServerBuilder delegate;
+        private final GrpcServerLifecycle lifecycle;
+
+        OwnedServerBuilder(VertxServerBuilder delegate, GrpcServerLifecycle lifecycle) {
+            this.delegate = delegate;
+            this.lifecycle = lifecycle;
+        }
+
+        @Override
+        protected ServerBuilder<?> delegate() {
+            return delegate;
+        }
+
+        @Override
+        public OwnedServerBuilder addService(ServerServiceDefinition service) {
+            delegate.addService(MalformedMessages.refusedUnparsed(service));
+            return this;
+        }
+
+        @Override
+        public OwnedServerBuilder addService(BindableService service) {
+            return addService(service.bindService());
+        }
+
+        @Override
+        public Server build() {
+            VertxServer built = delegate.build();
+            lifecycle.built(built);
+            return built;
+        }
+    }
+}
