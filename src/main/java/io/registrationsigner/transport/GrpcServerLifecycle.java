@@ -11,6 +11,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.grpc.BindableService;
+import io.grpc.Codec;
+import io.grpc.DecompressorRegistry;
 import io.grpc.ForwardingServerBuilder;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -70,6 +72,10 @@ public class GrpcServerLifecycle {
         configuration.netty().permitKeepAliveTime()
                 .ifPresent(time -> netty.permitKeepAliveTime(time.toNanos(), TimeUnit.NANOSECONDS));
         configuration.netty().permitKeepAliveWithoutCalls().ifPresent(netty::permitKeepAliveWithoutCalls);
+        // Advertise no compression (grpc-accept-encoding): CompressedMessages refuses it. gzip stays
+        // known, so that it is CompressedMessages that answers, with the error model's status.
+        builder.decompressorRegistry(DecompressorRegistry.emptyInstance().with(new Codec.Gzip(), false)
+                .with(Codec.Identity.NONE, false));
         return new OwnedServerBuilder(builder, this);
     }
 

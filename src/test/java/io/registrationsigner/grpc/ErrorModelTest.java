@@ -113,6 +113,21 @@ class ErrorModelTest extends ServiceTestBase {
         assertFalse(logged.contains("SEVERE") || logged.contains("Exception"), logged);
     }
 
+    @Test
+    void theServiceAdvertisesNoCompressionAndRefusesACompressedMessageBeforeReadingIt() throws Exception {
+        byte[] request = SignRegistrationRequest.newBuilder().setUserId("compression-user")
+                .setApplicationKey(TestApplication.VECTOR.key()).build().toByteArray();
+        RawGrpc.Answer plain = RawGrpc.answer(url, "signer.v1.RegistrationSigner/SignRegistration", request, Map.of());
+        assertEquals(Status.Code.OK, plain.status().getCode(), plain.toString());
+        assertFalse(plain.headersAndTrailers().getOrDefault("grpc-accept-encoding", "").contains("gzip"), plain.toString());
+        // Announced as gzip (the bytes are not even compressed): refused before they are read.
+        RawGrpc.Answer gzip = RawGrpc.answer(url, "signer.v1.RegistrationSigner/SignRegistration", request,
+                Map.of("grpc-encoding", "gzip"));
+        assertEquals(Status.Code.UNIMPLEMENTED, gzip.status().getCode(), gzip.toString());
+        assertEquals("identity", gzip.headersAndTrailers().get("grpc-accept-encoding"), gzip.toString());
+        assertTrue(gzip.headersAndTrailers().containsKey("grpc-status-details-bin"), gzip.toString());
+    }
+
     private StatusRuntimeException rejected(String userId, String applicationKey, Status.Code expected) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> signer(10).signRegistration(
                 SignRegistrationRequest.newBuilder().setUserId(userId).setApplicationKey(applicationKey).build()));

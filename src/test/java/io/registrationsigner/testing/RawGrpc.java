@@ -3,7 +3,9 @@ package io.registrationsigner.testing;
 import java.net.URL;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -41,6 +43,15 @@ public final class RawGrpc {
     /** @param request the bytes of the message, valid protobuf or not */
     public static Status call(URL service, String method, byte[] request, Map<String, String> headers)
             throws Exception {
+        return answer(service, method, request, headers).status();
+    }
+
+    /** The status, and the headers and trailers of the answer (lower-case names; empty when the stream was reset). */
+    public record Answer(Status status, Map<String, String> headersAndTrailers) {
+    }
+
+    public static Answer answer(URL service, String method, byte[] request, Map<String, String> headers)
+            throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
             HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
@@ -58,8 +69,8 @@ public final class RawGrpc {
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof StreamResetException reset) {
                     // What gRPC clients make of a reset stream (gRPC over HTTP/2: RST_STREAM CANCEL is CANCELLED).
-                    return (reset.getCode() == CANCEL ? Status.CANCELLED : Status.INTERNAL)
-                            .withDescription("stream reset by the server, HTTP/2 error " + reset.getCode());
+                    return new Answer((reset.getCode() == CANCEL ? Status.CANCELLED : Status.INTERNAL)
+                            .withDescription("stream reset by the server, HTTP/2 error " + reset.getCode()), Map.of());
                 }
                 throw e;
             }
@@ -67,8 +78,11 @@ public final class RawGrpc {
                     : response.getHeader("grpc-status");
             String message = response.getTrailer("grpc-message") != null ? response.getTrailer("grpc-message")
                     : response.getHeader("grpc-message");
-            return Status.fromCodeValue(Integer.parseInt(status))
-                    .withDescription(message == null ? null : URLDecoder.decode(message, StandardCharsets.UTF_8));
+            Map<String, String> all = new TreeMap<>();
+            response.headers().forEach(header -> all.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue()));
+            response.trailers().forEach(trailer -> all.put(trailer.getKey().toLowerCase(Locale.ROOT), trailer.getValue()));
+            return new Answer(Status.fromCodeValue(Integer.parseInt(status))
+                    .withDescription(message == null ? null : URLDecoder.decode(message, StandardCharsets.UTF_8)), all);
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
