@@ -22,6 +22,7 @@ import io.quarkus.grpc.runtime.config.GrpcServerConfiguration;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.tls.TlsConfiguration;
 import io.registrationsigner.redis.RedisConfig;
 import io.vertx.core.Vertx;
@@ -50,21 +51,28 @@ public class GrpcServerLifecycle {
     private final Duration delay;
     private final Duration drainTime;
     private final Vertx vertx;
+    private final boolean buildsTheServer;
     /** Vert.x's wrapper of grpc-java's server, once built. */
     private volatile VertxServer server;
 
     GrpcServerLifecycle(ServerTls tls, RedisConfig redis, @ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> delay,
-            Vertx vertx) {
+            @ConfigProperty(name = "quarkus.grpc.server.use-separate-server") boolean separateServer, Vertx vertx) {
         this.tls = tls;
         this.vertx = vertx;
+        this.buildsTheServer = buildsTheServer(separateServer);
         this.delay = delay.orElse(Duration.ZERO);
         this.drainTime = redis.timeout().plus(MARGIN);
     }
 
+    /** Whether quarkus-grpc's server is built here: dev mode keeps quarkus-grpc's own builder, for live reload. */
+    static boolean buildsTheServer(boolean separateServer) {
+        return separateServer && LaunchMode.current() != LaunchMode.DEVELOPMENT;
+    }
+
     /** What quarkus-grpc builds its server from; it adds the services, interceptors and size limits. */
-    OwnedServerBuilder builder(Vertx vertx, GrpcServerConfiguration configuration, LaunchMode launchMode) {
+    OwnedServerBuilder builder(Vertx quarkusVertx, GrpcServerConfiguration configuration, LaunchMode launchMode) {
         int port = launchMode == LaunchMode.TEST ? configuration.testPort() : configuration.port();
-        VertxServerBuilder builder = VertxServerBuilder.forAddress(vertx, configuration.host(), port);
+        VertxServerBuilder builder = VertxServerBuilder.forAddress(quarkusVertx, configuration.host(), port);
         tls.configuration().ifPresent(configured -> builder.useSsl(options -> useTls(configured, options)));
         // The keep-alive settings that quarkus-grpc applies to its own server, so that they keep their meaning.
         NettyServerBuilder netty = builder.nettyBuilder();
@@ -104,15 +112,35 @@ public class GrpcServerLifecycle {
      * wrapper's would also take it off its Vert.x context, which quarkus-grpc does when Vert.x stops.
      */
     private Optional<Server> running() {
-        VertxServer built = server;
-        if (built == null) {
+        VertxServer wrapper = server;
+        if (wrapper == null) {
             return Optional.empty();
         }
         try {
-            return Optional.of(built.getRawServer());
+            return Optional.of(wrapper.getRawServer());
         } catch (NullPointerException notStarted) {
-            // Built, never started: it could not listen, and the application did not start.
+            // Built, never started.
             return Optional.empty();
+        }
+    }
+
+    private static boolean listens(Server server) {
+        try {
+            server.getPort();
+            return true;
+        } catch (IllegalStateException notListening) {
+            // Not started (its port in use, say), or already terminated.
+            return false;
+        }
+    }
+
+    /**
+     * quarkus-grpc logs a server that could not start (TLS misconfigured, port in use) and lets
+     * the application run on without it, healthy and deaf. Fail the start instead.
+     */
+    void started(@Observes StartupEvent event) {
+        if (buildsTheServer && !running().map(GrpcServerLifecycle::listens).orElse(false)) {
+            throw new IllegalStateException("The gRPC server is not listening (see the error above): not starting without it");
         }
     }
 

@@ -26,7 +26,7 @@ public class GrpcServerProvider implements GrpcBuilderProvider<GrpcServerLifecyc
 
     @Override
     public boolean providesServer(GrpcServerConfiguration configuration) {
-        return configuration.useSeparateServer() && LaunchMode.current() != LaunchMode.DEVELOPMENT;
+        return GrpcServerLifecycle.buildsTheServer(configuration.useSeparateServer());
     }
 
     @Override
@@ -50,7 +50,8 @@ public class GrpcServerProvider implements GrpcBuilderProvider<GrpcServerLifecyc
         return Arc.container().instance(GrpcServerLifecycle.class).get();
     }
 
-    // quarkus-grpc starts the server itself outside dev mode; the rest serves dev mode and clients.
+    // The rest is for dev mode, where this provider builds no server (quarkus-grpc starts the
+    // server itself outside it), and for channels, which it does not provide.
 
     @Override
     public void startServer(Server server) throws Exception {

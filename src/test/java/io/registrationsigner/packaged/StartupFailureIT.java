@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +95,27 @@ class StartupFailureIT {
                 "-Dsigner.server.tls-configuration-name=signer"));
         String withoutTrustStore = startAndExpectFailureWithoutCallers(tlsWithoutTrustStore.toArray(String[]::new));
         assertTrue(withoutTrustStore.contains("but quarkus.tls.signer has no trust store of its own"), withoutTrustStore);
+    }
+
+    @Test
+    void aTlsConfigurationNameWithoutItsKeyStoreStopsStartUp() throws Exception {
+        // A misspelt name must not leave the port in plain text.
+        String output = startAndExpectFailure("-Dsigner.applications.payments.key=" + TestApplication.OTHER.key(),
+                "-Dsigner.applications.payments.secret=" + TestApplication.OTHER.secret(),
+                "-Dsigner.server.tls-configuration-name=sigenr");
+        assertTrue(output.contains("signer.server.tls-configuration-name is sigenr, but quarkus.tls.sigenr.key-store"
+                + " is not configured"), output);
+        assertTrue(output.contains("The gRPC server is not listening"), output);
+    }
+
+    @Test
+    void aGrpcPortInUseStopsStartUp() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            String output = startAndExpectFailure("-Dsigner.applications.payments.key=" + TestApplication.OTHER.key(),
+                    "-Dsigner.applications.payments.secret=" + TestApplication.OTHER.secret(),
+                    "-Dquarkus.grpc.server.host=0.0.0.0", "-Dquarkus.grpc.server.port=" + taken.getLocalPort());
+            assertTrue(output.contains("The gRPC server is not listening"), output);
+        }
     }
 
     @Test

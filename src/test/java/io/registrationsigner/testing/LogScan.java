@@ -36,6 +36,8 @@ public final class LogScan {
 
     /** The line quarkus-grpc logs once the gRPC server listens; group 1 is the port. */
     public static final Pattern GRPC_SERVER_STARTED = Pattern.compile("Started gRPC server on [^ ]+:(\\d+)");
+    /** The line Quarkus logs once the management interface listens; group 1 is the port. */
+    public static final Pattern MANAGEMENT_STARTED = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)");
 
     /** The log of the @QuarkusTest runs (%test.quarkus.log.file.path). */
     public static final Path TEST_LOG = Path.of("target", "test-logs", "quarkus-test.log");
@@ -48,26 +50,22 @@ public final class LogScan {
      * starts it with a random management port that it does not report to the test.
      */
     public static int packagedServiceManagementPort() {
-        try {
-            Matcher listening = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)")
-                    .matcher(Files.readString(PACKAGED_SERVICE_LOG));
-            if (!listening.find()) {
-                throw new IllegalStateException("no management interface in " + PACKAGED_SERVICE_LOG);
-            }
-            return Integer.parseInt(listening.group(1));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return port(PACKAGED_SERVICE_LOG, MANAGEMENT_STARTED);
     }
 
     /** The port of the packaged service's gRPC server, from its log (started on a random port). */
     public static int packagedServiceGrpcPort() {
+        return port(PACKAGED_SERVICE_LOG, GRPC_SERVER_STARTED);
+    }
+
+    /** The port in the first line of {@code log} that {@code listening} finds (its group 1). */
+    public static int port(Path log, Pattern listening) {
         try {
-            Matcher listening = GRPC_SERVER_STARTED.matcher(Files.readString(PACKAGED_SERVICE_LOG));
-            if (!listening.find()) {
-                throw new IllegalStateException("no gRPC server in " + PACKAGED_SERVICE_LOG);
+            Matcher found = listening.matcher(Files.readString(log));
+            if (!found.find()) {
+                throw new IllegalStateException("no line like '" + listening + "' in " + log);
             }
-            return Integer.parseInt(listening.group(1));
+            return Integer.parseInt(found.group(1));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

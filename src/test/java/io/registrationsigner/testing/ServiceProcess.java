@@ -25,7 +25,6 @@ public final class ServiceProcess implements AutoCloseable {
     /** The JVM running the tests. */
     private static final Path THIS_JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
     private static final Pattern STARTED = Pattern.compile("Quarkus [^ ]+\\) started in ");
-    private static final Pattern MANAGEMENT = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)");
 
     private final Process process;
     private final Path log;
@@ -123,15 +122,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Port of its management interface (health, metrics), from its log. */
     public int managementPort() {
-        try {
-            Matcher listening = MANAGEMENT.matcher(Files.readString(log));
-            if (!listening.find()) {
-                throw new IllegalStateException("no management interface in " + log);
-            }
-            return Integer.parseInt(listening.group(1));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LogScan.port(log, LogScan.MANAGEMENT_STARTED);
     }
 
     /** SIGTERM, as Kubernetes stops a pod; returns at once. */
