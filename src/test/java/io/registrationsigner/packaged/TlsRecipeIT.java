@@ -44,11 +44,7 @@ class TlsRecipeIT {
                 "TLS stays on 8080, the port every manifest and image exposes: " + recipe);
 
         Path dir = Path.of("target", "test-resources", "tls-recipe-" + UUID.randomUUID()).toAbsolutePath();
-        Path certificates = Files.createDirectories(dir.resolve("certs"));
-        CertificateGenerator generator = new CertificateGenerator(certificates, true);
-        generator.generate(new CertificateRequest().withName("server").withCN("localhost").withFormat(Format.PEM));
-        generator.generate(new CertificateRequest().withName("caller").withCN(CALLER_DNS).withFormat(Format.PEM)
-                .withClientCertificate());
+        Path certificates = certificates(dir);
         Files.copy(certificates.resolve("server.crt"), certificates.resolve("tls.crt"));
         Files.copy(certificates.resolve("server.key"), certificates.resolve("tls.key"));
         Files.copy(certificates.resolve("caller-server-ca.crt"), certificates.resolve("ca.crt"));
@@ -69,21 +65,54 @@ class TlsRecipeIT {
                 assertTrue(log.contains("Started gRPC server on 0.0.0.0:" + port + " [TLS enabled: true]"), log);
                 assertFalse(log.contains("Listening on: http"), "an HTTP port is open too");
 
-                ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", port)
-                        .sslContext(GrpcSslContexts.forClient().trustManager(certificates.resolve("server-ca.crt").toFile())
-                                .keyManager(certificates.resolve("caller-client.crt").toFile(),
-                                        certificates.resolve("caller-client.key").toFile())
-                                .build())
-                        .build();
-                try {
-                    assertEquals(1, RegistrationSignerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                            .signRegistration(SignRegistrationRequest.newBuilder().setUserId("over-tls")
-                                    .setApplicationKey(TestApplication.VECTOR.key()).build())
-                            .getSequence());
-                } finally {
-                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-                }
+                assertEquals(1, signOverTls(port, certificates, true));
             }
+        }
+    }
+
+    @Test
+    void withoutANameTheUnnamedTlsConfigurationServesTls() throws Exception {
+        Path dir = Path.of("target", "test-resources", "tls-unnamed-" + UUID.randomUUID()).toAbsolutePath();
+        Path certificates = certificates(dir);
+        int port = Nginx.freePort();
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.tls.key-store.pem.0.cert", certificates.resolve("server.crt").toString());
+        config.put("quarkus.tls.key-store.pem.0.key", certificates.resolve("server.key").toString());
+        config.put("quarkus.grpc.server.port", Integer.toString(port));
+        try (RedisProcess redis = RedisProcess.server(dir.resolve("redis"))) {
+            config.put("quarkus.redis.hosts", redis.uri());
+            try (ServiceProcess service = ServiceProcess.startWithVector("tls-unnamed-service", config)) {
+                String log = Files.readString(service.log());
+                assertTrue(log.contains("Started gRPC server on 0.0.0.0:" + port + " [TLS enabled: true]"), log);
+                // No trust store: no client certificate asked for; the anonymous caller of startWithVector signs.
+                assertEquals(1, signOverTls(port, certificates, false));
+            }
+        }
+    }
+
+    /** The server's certificate and key, and a caller's client certificate of CALLER_DNS. */
+    private static Path certificates(Path dir) throws Exception {
+        Path certificates = Files.createDirectories(dir.resolve("certs"));
+        CertificateGenerator generator = new CertificateGenerator(certificates, true);
+        generator.generate(new CertificateRequest().withName("server").withCN("localhost").withFormat(Format.PEM));
+        generator.generate(new CertificateRequest().withName("caller").withCN(CALLER_DNS).withFormat(Format.PEM)
+                .withClientCertificate());
+        return certificates;
+    }
+
+    private static long signOverTls(int port, Path certificates, boolean withClientCertificate) throws Exception {
+        var ssl = GrpcSslContexts.forClient().trustManager(certificates.resolve("server-ca.crt").toFile());
+        if (withClientCertificate) {
+            ssl.keyManager(certificates.resolve("caller-client.crt").toFile(), certificates.resolve("caller-client.key").toFile());
+        }
+        ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", port).sslContext(ssl.build()).build();
+        try {
+            return RegistrationSignerGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .signRegistration(SignRegistrationRequest.newBuilder().setUserId("over-tls")
+                            .setApplicationKey(TestApplication.VECTOR.key()).build())
+                    .getSequence();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 }
