@@ -362,8 +362,20 @@ public final class ServiceBenchmark {
         }
         // -Dbench.app-dir: another build of the service, for a before/after comparison.
         command.addAll(List.of("-jar", Path.of(System.getProperty("bench.app-dir", "target/quarkus-app"), "quarkus-run.jar").toString()));
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(DIR.resolve(vertxServer ? "service-vertx-server.log" : "service.log").toFile()).start();
+        // The console on a pipe drained into the log, as a container runtime has it: a write to a
+        // pipe costs more than one to a file.
+        Process service = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Path log = DIR.resolve(vertxServer ? "service-vertx-server.log" : "service.log");
+        Thread drain = new Thread(() -> {
+            try (var in = service.getInputStream(); var out = Files.newOutputStream(log)) {
+                in.transferTo(out);
+            } catch (IOException e) {
+                // The service has ended.
+            }
+        }, "service-console");
+        drain.setDaemon(true);
+        drain.start();
+        return service;
     }
 
     /** Calls until one succeeds: the time from starting the process to an answered call. */

@@ -1,11 +1,15 @@
 package io.registrationsigner.audit;
 
+import java.util.Optional;
+import java.util.concurrent.Executor;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
+import io.quarkus.runtime.Startup;
 import io.registrationsigner.credential.CredentialEvent;
 import io.registrationsigner.signing.UserIds;
 
@@ -14,9 +18,15 @@ import io.registrationsigner.signing.UserIds;
  * caller, application, user, scheme, the sequence or token nonce, outcome. The fields are also in
  * the MDC, so that the JSON log format ({@code quarkus.log.console.json.enabled=true}) carries them
  * as fields. Never a signature, token or secret.
+ * <p>
+ * A call is answered after its audit line is written: the lines of the calls an event loop
+ * completes together leave the console in one write ({@link ConsoleGroupCommit}).
  */
+@Startup
 @ApplicationScoped
 public class AuditLog {
+
+    private static final Executor AT_ONCE = Runnable::run;
 
     private static final Logger LOG = Logger.getLogger("signer.audit");
 
@@ -24,13 +34,16 @@ public class AuditLog {
 
     private final boolean enabled;
     private final boolean mdc;
+    private final Optional<ConsoleGroupCommit> groupCommit;
 
     AuditLog(@ConfigProperty(name = "signer.audit.enabled", defaultValue = "true") boolean enabled,
             @ConfigProperty(name = "quarkus.log.console.json.enabled", defaultValue = "false") boolean jsonConsole,
-            @ConfigProperty(name = "quarkus.log.file.json.enabled", defaultValue = "false") boolean jsonFile) {
+            @ConfigProperty(name = "quarkus.log.file.json.enabled", defaultValue = "false") boolean jsonFile,
+            @ConfigProperty(name = "quarkus.log.console.stderr", defaultValue = "false") boolean consoleStderr) {
         this.enabled = enabled;
         // The fields as MDC only where a JSON format shows them: the text line already has them all.
         this.mdc = jsonConsole || jsonFile;
+        this.groupCommit = enabled ? ConsoleGroupCommit.install(consoleStderr) : Optional.empty();
     }
 
     public void record(CredentialEvent event) {
@@ -45,6 +58,19 @@ public class AuditLog {
         for (int i = 0; i < FIELDS.length; i++) {
             line.append(' ').append(FIELDS[i]).append('=').append(values[i]);
         }
+        if (groupCommit.isEmpty()) {
+            log(line, values);
+        } else {
+            groupCommit.get().write(() -> log(line, values));
+        }
+    }
+
+    /** Runs a task once the audit lines this thread has logged are written: the caller's answer. */
+    public Executor whenWritten() {
+        return groupCommit.isPresent() ? groupCommit.get() : AT_ONCE;
+    }
+
+    private void log(StringBuilder line, String[] values) {
         if (!mdc) {
             LOG.info(line);
             return;

@@ -151,7 +151,7 @@ public class Registrations {
     /**
      * Resolves the application, checks the user id and whether the caller may ask for this user of
      * this application, then runs {@code step} within the caller's deadline. Every outcome, refused
-     * or not, reaches {@code recorder}.
+     * or not, reaches {@code recorder} before the caller.
      */
     private <T> Uni<T> forUser(CredentialRequest request, Recorder<T> recorder, Step<T> step) {
         Caller caller = request.caller().caller();
@@ -160,7 +160,7 @@ public class Registrations {
             application = application(request.applicationKey());
         } catch (Failure e) {
             recorder.record(caller, CredentialMetrics.NO_APPLICATION, null, e);
-            return Uni.createFrom().failure(e);
+            return Uni.createFrom().<T>failure(e).emitOn(audit.whenWritten());
         }
         Uni<T> result;
         try {
@@ -174,7 +174,9 @@ public class Registrations {
             result = Uni.createFrom().failure(e);
         }
         return withinDeadline(result, request.timeLeft())
-                .onItemOrFailure().invoke((item, failure) -> recorder.record(caller, application.name(), item, failure));
+                .onItemOrFailure().invoke((item, failure) -> recorder.record(caller, application.name(), item, failure))
+                // Answered only once the audit line is written.
+                .emitOn(audit.whenWritten());
     }
 
     /**

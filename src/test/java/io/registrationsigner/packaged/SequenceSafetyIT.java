@@ -36,6 +36,7 @@ import io.registrationsigner.testing.GrpcChannels;
 import io.registrationsigner.testing.Http;
 import io.registrationsigner.testing.Load.Result;
 import io.registrationsigner.testing.Load;
+import io.registrationsigner.testing.LogScan;
 import io.registrationsigner.testing.RedisProcess;
 import io.registrationsigner.testing.ServiceProcess;
 import io.registrationsigner.testing.TestApplication;
@@ -219,6 +220,10 @@ class SequenceSafetyIT {
                 }
                 long delivered = codes.getOrDefault(Status.Code.OK, 0);
                 assertEquals(handedOut, delivered, delivered + " delivered of " + handedOut + " handed out; " + codes);
+                // ... and has its audit line: none was left behind in a buffer at the exit.
+                Set<String> audited = LogScan.auditedSignatures(service.log());
+                assertEquals(List.of(), results.stream().filter(Result::ok).map(r -> r.userId() + " " + r.sequence())
+                        .filter(credential -> !audited.contains(credential)).toList(), "delivered without an audit line");
                 String drained = java.nio.file.Files.readString(service.log()).lines()
                         .filter(line -> line.contains("Shutting down")).findFirst().orElse("(no drain line)");
                 System.out.printf("graceful shutdown under load: %d calls %s, %d sequences handed out and %d delivered, "

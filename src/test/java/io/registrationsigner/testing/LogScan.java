@@ -39,6 +39,21 @@ public final class LogScan {
     /** The line Quarkus logs once the management interface listens; group 1 is the port. */
     public static final Pattern MANAGEMENT_STARTED = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)");
 
+    /** An audit line of an issued legacy credential; groups: user, sequence. */
+    private static final Pattern AUDITED_SIGNATURE = Pattern.compile(
+            "\\[signer\\.audit] .*credential caller=\\S+ application=\\S+ user=(\\S+) scheme=legacy credential=(\\d+) outcome=ok");
+
+    /** "user sequence" of every issued legacy credential that has an audit line in {@code log}. */
+    public static java.util.Set<String> auditedSignatures(Path log) {
+        try (Stream<String> lines = Files.lines(log)) {
+            return lines.map(AUDITED_SIGNATURE::matcher).filter(Matcher::find)
+                    .map(issued -> issued.group(1) + " " + issued.group(2))
+                    .collect(java.util.stream.Collectors.toSet());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The log of the @QuarkusTest runs (%test.quarkus.log.file.path). */
     public static final Path TEST_LOG = Path.of("target", "test-logs", "quarkus-test.log");
 

@@ -1,6 +1,8 @@
 package io.registrationsigner.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -29,11 +31,13 @@ public final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final URL url;
+    private final ConsolePipe console;
 
-    private ServiceProcess(Process process, Path log, URL url) {
+    private ServiceProcess(Process process, Path log, URL url, ConsolePipe console) {
         this.process = process;
         this.log = log;
         this.url = url;
+        this.console = console;
     }
 
     /** Starts it with these configuration properties and waits until it listens. */
@@ -48,6 +52,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts it on the JVM of this {@code java} executable. */
     public static ServiceProcess start(String name, Map<String, String> config, List<String> jvmOptions, Path java) {
+        return start(name, config, jvmOptions, java, null);
+    }
+
+    private static ServiceProcess start(String name, Map<String, String> config, List<String> jvmOptions, Path java,
+            ConsolePipe console) {
         try {
             Path log = Files.createDirectories(Path.of("target", "test-logs")).resolve(name + ".log");
             List<String> command = new ArrayList<>();
@@ -62,14 +71,15 @@ public final class ServiceProcess implements AutoCloseable {
             command.add("-Dquarkus.management.port=0");
             command.add("-jar");
             command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toString());
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            Process process = builder.redirectOutput(console == null ? log.toFile() : console.open(log).toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline && process.isAlive()) {
                 String output = Files.readString(log);
                 Matcher listening = LogScan.GRPC_SERVER_STARTED.matcher(output);
                 // Listening, and started: the start-up checks that may still stop it have run.
                 if (listening.find() && STARTED.matcher(output).find()) {
-                    return new ServiceProcess(process, log, new URL("http://localhost:" + listening.group(1)));
+                    return new ServiceProcess(process, log, new URL("http://localhost:" + listening.group(1)), console);
                 }
                 Thread.sleep(100);
             }
@@ -97,6 +107,19 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     public static ServiceProcess startWithVector(String name, Map<String, String> config, List<String> jvmOptions, Path java) {
+        return startWithVector(name, config, jvmOptions, java, null);
+    }
+
+    /**
+     * With its console on a pipe, as a container runtime has it, that the test drains into the log
+     * and can stop draining ({@link #stallConsole()}), as a stalled log collector does.
+     */
+    public static ServiceProcess startWithVectorOnAPipe(String name, Map<String, String> config) {
+        return startWithVector(name, config, List.of(), THIS_JAVA, new ConsolePipe());
+    }
+
+    private static ServiceProcess startWithVector(String name, Map<String, String> config, List<String> jvmOptions,
+            Path java, ConsolePipe console) {
         try {
             Path dir = Files.createDirectories(Path.of("target", "test-resources", name + "-" + UUID.randomUUID()));
             Properties applications = new Properties();
@@ -110,7 +133,7 @@ public final class ServiceProcess implements AutoCloseable {
             // Sequences from 1, unless the test asks for the production default's clock floor.
             all.putIfAbsent("signer.sequence.floor", "none");
             all.put("quarkus.config.locations", file.toAbsolutePath().toUri().toString());
-            return start(name, all, jvmOptions, java);
+            return start(name, all, jvmOptions, java, console);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -128,6 +151,93 @@ public final class ServiceProcess implements AutoCloseable {
     /** SIGTERM, as Kubernetes stops a pod; returns at once. */
     public void terminate() {
         process.destroy();
+    }
+
+    /** Write system calls the process has made so far ({@code syscw} of /proc/PID/io). */
+    public long writeSystemCalls() {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "io")).stream()
+                    .filter(line -> line.startsWith("syscw:")).mapToLong(line -> Long.parseLong(line.substring(6).trim()))
+                    .findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops reading its console: once the pipe is full, its writes block. */
+    public void stallConsole() {
+        piped().setStalled(true);
+    }
+
+    /** Reads its console again, and once the process has ended, waits until all it wrote is in the log. */
+    public void resumeConsole() throws InterruptedException {
+        piped().setStalled(false);
+        if (!process.isAlive()) {
+            piped().awaitEnd();
+        }
+    }
+
+    private ConsolePipe piped() {
+        if (console == null) {
+            throw new IllegalStateException("started with its console on a file, not on a pipe");
+        }
+        return console;
+    }
+
+    /**
+     * Copies the service's console, a named pipe, into its log, unless stalled. A named pipe rather
+     * than the JDK's process pipe, which the JDK closes when the process dies, with what it held.
+     */
+    private static final class ConsolePipe {
+        private boolean stalled;
+        private Thread thread;
+
+        /** The pipe to start the service on; its reader waits for the service to open it. */
+        Path open(Path log) throws IOException, InterruptedException {
+            Path fifo = log.resolveSibling(log.getFileName() + ".pipe");
+            Files.deleteIfExists(fifo);
+            if (new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor() != 0) {
+                throw new IOException("mkfifo " + fifo + " failed");
+            }
+            OutputStream file = Files.newOutputStream(log);
+            thread = new Thread(() -> {
+                byte[] buffer = new byte[8192];
+                try (InputStream in = Files.newInputStream(fifo); OutputStream out = file) {
+                    while (true) {
+                        synchronized (this) {
+                            while (stalled) {
+                                wait();
+                            }
+                        }
+                        int read = in.read(buffer);
+                        if (read < 0) {
+                            return;
+                        }
+                        out.write(buffer, 0, read);
+                        out.flush();
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // The test is over.
+                }
+            }, "console-pipe");
+            thread.setDaemon(true);
+            thread.start();
+            return fifo;
+        }
+
+        synchronized void setStalled(boolean stalled) {
+            this.stalled = stalled;
+            notifyAll();
+        }
+
+        void awaitEnd() throws InterruptedException {
+            thread.join(10_000);
+        }
+    }
+
+    /** SIGKILL: the process ends at once, with whatever it had not written yet. */
+    public void kill() {
+        process.destroyForcibly();
     }
 
     /** Waits for the process to end; its exit code, or empty if it did not end in time. */
