@@ -26,6 +26,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
@@ -84,7 +85,7 @@ public class RedisPipeline {
     public Uni<Response> send(Request request) {
         Slot slot = slots[Math.floorMod(next.getAndIncrement(), slots.length)];
         Uni<Response> sent = batches
-                ? Uni.createFrom().emitter(caller -> slot.enqueue(new QueuedCommand(request, caller)))
+                ? Uni.createFrom().emitter(caller -> slot.enqueue(new QueuedCommand(request, caller, Vertx.currentContext())))
                 : slot.sendAlone(request);
         return measured(request, sent);
     }
@@ -124,7 +125,28 @@ public class RedisPipeline {
         return !(failure instanceof io.vertx.redis.client.Response) && !QUEUE_FULL.equals(failure.getMessage());
     }
 
-    private record QueuedCommand(Request request, UniEmitter<? super Response> caller) {
+    /**
+     * A command of a call, and the call's Vert.x context: its answer is handed over on that context,
+     * so that the call goes on with its own trace and log context (held in the Vert.x context),
+     * not with that of the call whose drain sent the batch.
+     */
+    private record QueuedCommand(Request request, UniEmitter<? super Response> caller, Context context) {
+
+        void complete(Response response) {
+            if (context instanceof ContextInternal own) {
+                own.emit(response, caller::complete);
+            } else {
+                caller.complete(response);
+            }
+        }
+
+        void fail(Throwable failure) {
+            if (context instanceof ContextInternal own) {
+                own.emit(failure, caller::fail);
+            } else {
+                caller.fail(failure);
+            }
+        }
     }
 
     private final class Slot {
@@ -172,14 +194,14 @@ public class RedisPipeline {
             connection().chain(c -> c.batch(requests)).subscribe().with(
                     responses -> {
                         for (int i = 0; i < batch.size(); i++) {
-                            batch.get(i).caller().complete(responses.get(i));
+                            batch.get(i).complete(responses.get(i));
                         }
                     },
                     failure -> batch.forEach(this::sendAlone));
         }
 
         private void sendAlone(QueuedCommand command) {
-            sendAlone(command.request()).subscribe().with(command.caller()::complete, command.caller()::fail);
+            sendAlone(command.request()).subscribe().with(command::complete, command::fail);
         }
 
         Uni<Response> sendAlone(Request request) {

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -39,6 +40,9 @@ import io.registrationsigner.signing.UserIds;
 import io.registrationsigner.signing.Verification;
 import io.registrationsigner.token.TokenPolicy;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
 
 /**
  * The flow of every credential request, free of gRPC: find the application, check the user id
@@ -174,6 +178,9 @@ public class Registrations {
             result = Uni.createFrom().failure(e);
         }
         return withinDeadline(result, request.timeLeft())
+                // Recorded on the call's own Vert.x context, which holds its trace and log context,
+                // whichever thread or context ended it (the deadline's timer, say).
+                .emitOn(onContextOf(Vertx.currentContext()))
                 .onItemOrFailure().invoke((item, failure) -> recorder.record(caller, application.name(), item, failure))
                 // Answered only once the audit line is written.
                 .emitOn(audit.whenWritten());
@@ -192,6 +199,20 @@ public class Registrations {
             return Uni.createFrom().failure(deadlinePassed());
         }
         return result.ifNoItem().after(timeLeft.get()).failWith(Registrations::deadlinePassed);
+    }
+
+    /** Runs tasks on {@code context}: at once when already on it. */
+    private static Executor onContextOf(Context context) {
+        if (!(context instanceof ContextInternal call)) {
+            return Runnable::run;
+        }
+        return task -> {
+            if (Vertx.currentContext() == call) {
+                task.run();
+            } else {
+                call.emit(ignored -> task.run());
+            }
+        };
     }
 
     private static Failure deadlinePassed() {

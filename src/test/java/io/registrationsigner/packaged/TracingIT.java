@@ -3,6 +3,7 @@ package io.registrationsigner.packaged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -27,6 +29,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.util.concurrent.ListenableFuture;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
@@ -55,7 +59,7 @@ class TracingIT {
 
     @Test
     void aCallContinuesTheCallersTraceWithAChildSpanForEachRedisCommand() throws Exception {
-        withTracedService("tracing-service", Map.of(), (service, channel, receiver) -> {
+        withTracedService("tracing-service", Map.of(), (service, channel, receiver, redis) -> {
             String traceId = hex(16);
             String callerSpanId = hex(8);
             SignRegistrationResponse signed = stub(channel, traceId, callerSpanId).signRegistration(sign("traced-user"));
@@ -100,7 +104,7 @@ class TracingIT {
 
     @Test
     void jsonLogLinesCarryTheTraceIdsToo() throws Exception {
-        withTracedService("tracing-json-service", Map.of("quarkus.log.console.json.enabled", "true"), (service, channel, receiver) -> {
+        withTracedService("tracing-json-service", Map.of("quarkus.log.console.json.enabled", "true"), (service, channel, receiver, redis) -> {
             String traceId = hex(16);
             stub(channel, traceId, hex(8)).signRegistration(sign("json-user"));
             ObjectMapper json = new ObjectMapper();
@@ -118,8 +122,27 @@ class TracingIT {
     }
 
     @Test
+    void theAuditLineOfACallThatRanOutOfTimeNamesItsTraceToo() throws Exception {
+        withTracedService("tracing-deadline-service", Map.of(), (service, channel, receiver, redis) -> {
+            stub(channel, hex(16), hex(8)).signRegistration(sign("on-time-user"));
+            String traceId = hex(16);
+            // Redis busy for a second: the call's deadline passes while it waits.
+            CompletableFuture<Void> busy = CompletableFuture.runAsync(() -> redis.command("DEBUG", "SLEEP", "1"));
+            Thread.sleep(200);
+            StatusRuntimeException late = assertThrows(StatusRuntimeException.class, () -> stub(channel, traceId, hex(8))
+                    .withDeadlineAfter(300, TimeUnit.MILLISECONDS).signRegistration(sign("late-user")));
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode());
+            busy.get(10, TimeUnit.SECONDS);
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Files.readString(service.log()).contains("user=late-user"));
+            String audit = Files.readAllLines(service.log()).stream()
+                    .filter(line -> line.contains("[signer.audit]") && line.contains("user=late-user")).findFirst().orElseThrow();
+            assertTrue(audit.contains("outcome=deadline_exceeded") && audit.contains("traceId=" + traceId), audit);
+        });
+    }
+
+    @Test
     void pipelinedCommandsEachGetASpanInTheirOwnCallsTrace() throws Exception {
-        withTracedService("tracing-pipeline-service", Map.of(), (service, channel, receiver) -> {
+        withTracedService("tracing-pipeline-service", Map.of(), (service, channel, receiver, redis) -> {
             Map<String, ListenableFuture<SignRegistrationResponse>> calls = new HashMap<>();
             for (int i = 0; i < 32; i++) {
                 String traceId = hex(16);
@@ -134,6 +157,14 @@ class TracingIT {
             for (String traceId : calls.keySet()) {
                 List<Span> trace = awaitTrace(receiver, traceId, span -> span.getName().equals("INCR"));
                 assertEquals(1, trace.stream().filter(span -> span.getName().equals("INCR")).count(), names(trace));
+            }
+            // And each call's audit line names its own trace, not that of the call that sent the batch.
+            List<String> log = Files.readAllLines(service.log());
+            for (Map.Entry<String, ListenableFuture<SignRegistrationResponse>> call : calls.entrySet()) {
+                String credential = "user=pipelined-user scheme=legacy credential=" + call.getValue().get().getSequence() + " ";
+                String audit = log.stream().filter(line -> line.contains("[signer.audit]") && line.contains(credential))
+                        .findFirst().orElseThrow(() -> new AssertionError("no audit line with " + credential));
+                assertTrue(audit.contains("traceId=" + call.getKey()), audit);
             }
         });
     }
@@ -172,10 +203,10 @@ class TracingIT {
         }
     }
 
-    /** What a test does with a traced service, its channel and the receiver of its spans. */
+    /** What a test does with a traced service, its channel, the receiver of its spans and its Redis. */
     @FunctionalInterface
     private interface Scenario {
-        void run(ServiceProcess service, ManagedChannel channel, OtlpReceiver receiver) throws Exception;
+        void run(ServiceProcess service, ManagedChannel channel, OtlpReceiver receiver, RedisProcess redis) throws Exception;
     }
 
     /** The packaged service on a Redis of its own, exporting over OTLP/HTTP to a receiver of the test's. */
@@ -190,7 +221,7 @@ class TracingIT {
             try (ServiceProcess service = ServiceProcess.startWithVector(name, config)) {
                 ManagedChannel channel = GrpcChannels.open(service.url());
                 try {
-                    scenario.run(service, channel, receiver);
+                    scenario.run(service, channel, receiver, redis);
                 } finally {
                     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 }
