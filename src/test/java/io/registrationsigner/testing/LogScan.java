@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Searches files for secrets, line by line; names the file and line of every hit, never the secret. */
@@ -44,11 +46,11 @@ public final class LogScan {
             "\\[signer\\.audit] .*credential caller=\\S+ application=\\S+ user=(\\S+) scheme=legacy credential=(\\d+) outcome=ok");
 
     /** "user sequence" of every issued legacy credential that has an audit line in {@code log}. */
-    public static java.util.Set<String> auditedSignatures(Path log) {
+    public static Set<String> auditedSignatures(Path log) {
         try (Stream<String> lines = Files.lines(log)) {
             return lines.map(AUDITED_SIGNATURE::matcher).filter(Matcher::find)
                     .map(issued -> issued.group(1) + " " + issued.group(2))
-                    .collect(java.util.stream.Collectors.toSet());
+                    .collect(Collectors.toSet());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
