@@ -128,7 +128,7 @@ final class CallCost {
         long okBefore = metrics.read();
         long cpuBefore = Proc.cpuTicks(servicePid);
         long start = System.nanoTime();
-        long[] latencies = h2load(rpc, shape, calls);
+        long[] latencies = h2load(rpc, shape, calls).nanos();
         double seconds = (System.nanoTime() - start) / 1e9;
         long cpuTicks = Proc.cpuTicks(servicePid) - cpuBefore;
         long ok = metrics.read() - okBefore;
@@ -140,41 +140,80 @@ final class CallCost {
         return new Run(calls / seconds, cpuTicks * 10_000.0 / calls, latencies);
     }
 
-    record OpenLoop(Rpc rpc, int offered, double achieved, double p50, double p99, double p999, double max) {
+    /** One open-loop round: the rate achieved, the latencies of the calls counted (ns), the machine's longest stall (ms). */
+    record OpenLoopRound(double achieved, long[] latencies, double longestStall) {
     }
 
     /**
      * Open loop: calls sent at a fixed rate (h2load --rps, 16 connections), whatever the answers
-     * do, for {@code seconds}; the latencies are then the service's, not the calls in flight.
+     * do, for one second more than {@code seconds}. The calls of that first second, on connections
+     * just opened, are not counted: a gateway keeps its connections. The latencies are then the
+     * server's, not the calls in flight.
      */
-    OpenLoop openLoop(Rpc rpc, int callsPerSecond, int seconds, Metrics metrics) throws IOException, InterruptedException {
+    OpenLoopRound openLoop(Rpc rpc, int callsPerSecond, int seconds, OkCount okCount, Stalls stalls)
+            throws IOException, InterruptedException {
         int connections = 16;
-        int calls = callsPerSecond * seconds;
-        long okBefore = rpc.okCount().applyAsLong(metrics.scrape());
+        int calls = callsPerSecond * (seconds + 1);
+        long okBefore = okCount.read();
         long start = System.nanoTime();
-        long[] latencies = h2load(rpc, new Shape(connections, 256), calls, "--rps=" + (callsPerSecond / connections));
+        stalls.takeLongestMillis();
+        Calls sent = h2load(rpc, new Shape(connections, 256), calls, "--rps=" + (callsPerSecond / connections));
+        double longestStall = stalls.takeLongestMillis();
         double elapsed = (System.nanoTime() - start) / 1e9;
-        long ok = rpc.okCount().applyAsLong(metrics.scrape()) - okBefore;
+        long ok = okCount.read() - okBefore;
         if (ok != calls) {
             throw new AssertionError(rpc.name() + " at " + callsPerSecond + "/s: " + ok + " of " + calls + " answered as expected");
         }
-        Arrays.sort(latencies);
-        return new OpenLoop(rpc, callsPerSecond, calls / elapsed, percentile(latencies, 50), percentile(latencies, 99),
-                percentile(latencies, 99.9), latencies[latencies.length - 1] / 1e6);
+        long firstCounted = Arrays.stream(sent.startMicros()).min().orElse(0) + 1_000_000;
+        long[] counted = new long[calls];
+        int n = 0;
+        for (int i = 0; i < calls; i++) {
+            if (sent.startMicros()[i] >= firstCounted) {
+                counted[n++] = sent.nanos()[i];
+            }
+        }
+        return new OpenLoopRound(calls / elapsed, Arrays.copyOf(counted, n), longestStall);
     }
 
-    static void printOpenLoop(List<OpenLoop> runs) {
-        System.out.println();
-        System.out.println("Open loop (h2load --rps over 16 connections: calls leave on schedule, whatever the answers do):");
-        System.out.printf("  %-24s %10s %10s %9s %9s %9s %9s%n", "RPC", "offered/s", "achieved/s", "p50 ms", "p99 ms",
-                "p99.9 ms", "max ms");
-        for (OpenLoop run : runs) {
-            System.out.printf("  %-24s %,10d %,10.0f %9.2f %9.2f %9.2f %9.2f%n", run.rpc().name(), run.offered(), run.achieved(),
-                    run.p50(), run.p99(), run.p999(), run.max());
+    /** The rounds of one server at one rate, their latencies pooled; p99.9 also round by round. */
+    record OpenLoop(String server, Rpc rpc, int offered, double achieved, double p50, double p99, double p999, double max,
+            List<Double> p999ByRound, List<Double> stallByRound) {
+
+        static OpenLoop of(String server, Rpc rpc, int offered, List<OpenLoopRound> rounds) {
+            long[] pooled = rounds.stream().flatMapToLong(round -> Arrays.stream(round.latencies())).sorted().toArray();
+            List<Double> byRound = new ArrayList<>();
+            for (OpenLoopRound round : rounds) {
+                long[] sorted = round.latencies().clone();
+                Arrays.sort(sorted);
+                byRound.add(percentile(sorted, 99.9));
+            }
+            return new OpenLoop(server, rpc, offered, rounds.stream().mapToDouble(OpenLoopRound::achieved).average().orElse(0),
+                    percentile(pooled, 50), percentile(pooled, 99), percentile(pooled, 99.9), pooled[pooled.length - 1] / 1e6,
+                    byRound, rounds.stream().map(OpenLoopRound::longestStall).toList());
         }
     }
 
-    private long[] h2load(Rpc rpc, Shape shape, int calls, String... options) throws IOException, InterruptedException {
+    static void printOpenLoop(String title, List<OpenLoop> runs) {
+        System.out.println();
+        System.out.println(title);
+        System.out.printf("  %-12s %-18s %10s %10s %8s %8s %8s %8s   %-24s %s%n", "server", "RPC", "offered/s", "achieved/s",
+                "p50 ms", "p99 ms", "p99.9 ms", "max ms", "p99.9 ms by round", "machine's longest stall by round, ms");
+        for (OpenLoop run : runs) {
+            System.out.printf("  %-12s %-18s %,10d %,10.0f %8.2f %8.2f %8.2f %8.2f   %-24s %s%n", run.server(), run.rpc().name(),
+                    run.offered(), run.achieved(), run.p50(), run.p99(), run.p999(), run.max(), joined(run.p999ByRound()),
+                    joined(run.stallByRound()));
+        }
+    }
+
+    private static String joined(List<Double> values) {
+        return String.join(" / ", values.stream().map(value -> String.format("%.1f", value)).toList());
+    }
+
+    /** What h2load sent: each call's start (µs since the epoch, from h2load's log) and latency (ns). */
+    private record Calls(long[] startMicros, long[] nanos) {
+    }
+
+    private Calls h2load(Rpc rpc, Shape shape, int calls, String... options) throws IOException, InterruptedException {
         byte[] message = rpc.request().toByteArray();
         ByteBuffer frame = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message);
         Path frameFile = Files.write(dir.resolve(rpc.name() + ".grpc"), frame.array());
@@ -192,7 +231,10 @@ final class CallCost {
         if (h2load.waitFor() != 0 || !output.contains(calls + " succeeded, 0 failed, 0 errored")) {
             throw new AssertionError("h2load: " + output);
         }
-        return Files.readAllLines(log).stream().mapToLong(line -> Long.parseLong(line.split("\t")[2]) * 1000).toArray();
+        // h2load's log: start time (µs since the epoch), HTTP status, latency (µs).
+        List<String[]> lines = Files.readAllLines(log).stream().map(line -> line.split("\t")).toList();
+        return new Calls(lines.stream().mapToLong(fields -> Long.parseLong(fields[0])).toArray(),
+                lines.stream().mapToLong(fields -> Long.parseLong(fields[2]) * 1000).toArray());
     }
 
     static void print(String title, List<Measurement> measurements) {

@@ -13,7 +13,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.registrationsigner.testing.RedisProbe;
 import io.registrationsigner.testing.RedisProcess;
@@ -21,69 +24,169 @@ import io.registrationsigner.testing.TestApplication;
 import io.registrationsigner.testing.TestCaller;
 
 /**
- * The peer of the benchmark (src/bench/node/peer-server.js): SignRegistration as token servers
- * are usually written in Node.js, measured with the same load and shapes as the service, in the
- * same run, on the same Redis. Needs node and npm on the PATH; otherwise it says so and is skipped.
+ * A peer of the benchmark: SignRegistration as token servers are usually written in another
+ * language, measured with the same load and shapes as the service, in the same run, on the same
+ * Redis. Node.js (src/bench/node) and Go (src/bench/go); a peer whose tools are not on the PATH
+ * says so and is skipped.
  */
-final class PeerServer {
+final class PeerServer implements AutoCloseable {
 
-    private static final String USER = "peer-user";
+    /** Debian 12's Go libraries, used in GOPATH mode: the Go module proxy is not reachable from every machine. */
+    private static final Path DEBIAN_GOPATH = Path.of("/usr/share/gocode");
 
-    private PeerServer() {
+    private final String name;
+    private final String description;
+    private final String userId;
+    private final RedisProcess redis;
+    private final Process process;
+    private final int port;
+
+    private PeerServer(String name, String description, String userId, RedisProcess redis, Process process, int port) {
+        this.name = name;
+        this.description = description;
+        this.userId = userId;
+        this.redis = redis;
+        this.process = process;
+        this.port = port;
     }
 
-    static void measure(Path dir, RedisProcess redis, int calls, int round, int maxRounds,
-            List<CallCost.Measurement> service) throws IOException, InterruptedException {
+    /** The peers whose tools are on the PATH, started and listening. */
+    static List<PeerServer> start(Path dir, RedisProcess redis) throws IOException, InterruptedException {
+        List<PeerServer> peers = new ArrayList<>();
+        PeerServer node = node(dir, redis);
+        if (node != null) {
+            peers.add(node);
+        }
+        PeerServer go = go(dir, redis);
+        if (go != null) {
+            peers.add(go);
+        }
+        return peers;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** What the peer is built from, with versions. */
+    String description() {
+        return description;
+    }
+
+    int port() {
+        return port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The SignRegistration request this peer is sent: its own user, so that its counter is its own. */
+    CallCost.Rpc sign() {
+        return CallCost.rpcs(userId, 1, "").get(0);
+    }
+
+    /** The calls the peer has answered OK: every OK answer is one INCR of its user's counter. */
+    long okCount() {
+        String value = RedisProbe.get(redis.port(), "signer:seq:" + TestApplication.VECTOR.key() + ":" + userId);
+        return value == null ? 0 : Long.parseLong(value);
+    }
+
+    private static PeerServer node(Path dir, RedisProcess redis) throws IOException, InterruptedException {
         if (!onPath("node") || !onPath("npm")) {
-            System.out.println();
-            System.out.println("Peer server: node and npm are not on the PATH (Debian: apt-get install nodejs npm): not measured");
-            return;
+            System.out.println("Node.js peer: node and npm are not on the PATH (Debian: apt-get install nodejs npm): not measured");
+            return null;
         }
         Path peerDir = Files.createDirectories(dir.resolve("node-peer"));
         for (String file : List.of("package.json", "package-lock.json", "peer-server.js")) {
             Files.copy(Path.of("src", "bench", "node", file), peerDir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
         }
         if (!Files.isDirectory(peerDir.resolve("node_modules"))) {
-            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts").directory(peerDir.toFile())
-                    .redirectErrorStream(true).redirectOutput(peerDir.resolve("npm.log").toFile()).start();
-            if (npm.waitFor() != 0) {
-                throw new IllegalStateException("npm ci failed; see " + peerDir.resolve("npm.log"));
-            }
+            run(peerDir, "npm.log", Map.of(), "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts");
         }
+        String version = output(peerDir, "node", "--version").trim();
+        return launch("Node.js", "Node.js " + version + ", @grpc/grpc-js and node-redis (src/bench/node/package-lock.json)",
+                "peer-user", redis, peerDir, List.of("node", "peer-server.js"));
+    }
+
+    /**
+     * The Go peer, built in GOPATH mode against Debian 12's packages of grpc-go, go-redis and
+     * protobuf, its stubs generated from the contract by protoc-gen-go.
+     */
+    private static PeerServer go(Path dir, RedisProcess redis) throws IOException, InterruptedException {
+        if (!onPath("go") || !onPath("protoc") || !onPath("protoc-gen-go")
+                || !Files.isDirectory(DEBIAN_GOPATH.resolve("src/google.golang.org/grpc"))
+                || !Files.isDirectory(DEBIAN_GOPATH.resolve("src/gopkg.in/redis.v5"))) {
+            System.out.println("Go peer: go, protoc, protoc-gen-go or Debian's grpc-go and go-redis are missing (Debian 12: apt-get"
+                    + " install golang-go protobuf-compiler protoc-gen-go-1-3 golang-google-grpc-dev golang-gopkg-redis.v5-dev):"
+                    + " not measured");
+            return null;
+        }
+        Path peerDir = Files.createDirectories(dir.resolve("go-peer"));
+        Path gopath = peerDir.resolve("gopath");
+        Path main = Files.createDirectories(gopath.resolve("src/registrationsigner/peer"));
+        Path stubs = Files.createDirectories(main.resolve("signerv1"));
+        Files.copy(Path.of("src", "bench", "go", "peer-server.go"), main.resolve("peer-server.go"), StandardCopyOption.REPLACE_EXISTING);
+        Path generated = Files.createDirectories(peerDir.resolve("generated"));
+        run(peerDir, "protoc.log", Map.of(), "protoc", "-I", Path.of("target", "contract").toAbsolutePath().toString(),
+                "--go_out=plugins=grpc:" + generated.toAbsolutePath(), "signer/v1/registration_signer.proto");
+        Files.move(generated.resolve("signer/v1/registration_signer.pb.go"), stubs.resolve("registration_signer.pb.go"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Map<String, String> environment = Map.of("GO111MODULE", "off", "GOFLAGS", "", "GOPATH",
+                gopath.toAbsolutePath() + ":" + DEBIAN_GOPATH, "GOCACHE", peerDir.resolve("gocache").toAbsolutePath().toString());
+        Path binary = peerDir.resolve("peer-server").toAbsolutePath();
+        run(peerDir, "go-build.log", environment, "go", "build", "-o", binary.toString(), "registrationsigner/peer");
+        String goVersion = output(peerDir, "go", "version").replaceAll("^go version go(\\S+).*\\s*$", "$1");
+        Matcher grpcVersion = Pattern.compile("const Version = \"([^\"]+)\"")
+                .matcher(Files.readString(DEBIAN_GOPATH.resolve("src/google.golang.org/grpc/version.go")));
+        return launch("Go", "Go " + goVersion + ", grpc-go " + (grpcVersion.find() ? grpcVersion.group(1) : "?")
+                + " and go-redis v5 (Debian 12's packages)", "go-peer-user", redis, peerDir, List.of(binary.toString()));
+    }
+
+    private static PeerServer launch(String name, String description, String userId, RedisProcess redis, Path peerDir,
+            List<String> command) throws IOException, InterruptedException {
         int port = freePort();
-        ProcessBuilder builder = new ProcessBuilder("node", "peer-server.js").directory(peerDir.toFile())
+        ProcessBuilder builder = new ProcessBuilder(command).directory(peerDir.toFile())
                 .redirectErrorStream(true).redirectOutput(peerDir.resolve("peer.log").toFile());
         builder.environment().put("PEER_PORT", Integer.toString(port));
         builder.environment().put("PEER_PROTO_DIR", Path.of("target", "contract").toAbsolutePath().toString());
         builder.environment().put("PEER_REDIS_URL", redis.uri());
+        builder.environment().put("PEER_REDIS_ADDR", "127.0.0.1:" + redis.port());
         builder.environment().put("PEER_TOKEN_SHA256", sha256Hex(TestCaller.BACKEND.token()));
         builder.environment().put("PEER_APPLICATION_KEY", TestApplication.VECTOR.key());
         builder.environment().put("PEER_APPLICATION_SECRET", TestApplication.VECTOR.secret());
-        Process peer = builder.start();
+        Process process = builder.start();
         try {
-            awaitPort(port, peer, peerDir);
-            CallCost cost = new CallCost(dir, port, peer.pid(), round, maxRounds);
-            CallCost.Rpc sign = CallCost.rpcs(USER, 1, "").get(0);
-            String key = "signer:seq:" + TestApplication.VECTOR.key() + ":" + USER;
-            List<CallCost.Measurement> measurements = new ArrayList<>();
-            for (CallCost.Measurement ofService : service) {
-                if (ofService.rpc().name().equals(sign.name())) {
-                    CallCost.Measurement ofPeer = cost.measure(sign, ofService.shape(), calls, () -> {
-                        String value = RedisProbe.get(redis.port(), key);
-                        return value == null ? 0 : Long.parseLong(value);
-                    });
-                    measurements.add(ofPeer);
-                    System.out.printf("  (service / peer at %s: %.2f x the calls per second, %.2f x the CPU per call)%n",
-                            ofService.shape(), ofService.callsPerSecond() / ofPeer.callsPerSecond(),
-                            ofService.cpuMicrosPerCall() / ofPeer.cpuMicrosPerCall());
-                }
-            }
-            CallCost.print("Peer: the same SignRegistration in Node.js (@grpc/grpc-js " + "and node-redis), same load, same Redis;"
-                    + " CPU per call of the node process:", measurements);
-        } finally {
-            peer.destroy();
-            peer.waitFor(10, TimeUnit.SECONDS);
+            awaitPort(port, process, peerDir);
+        } catch (IOException | RuntimeException e) {
+            process.destroy();
+            throw e;
         }
+        return new PeerServer(name, description, userId, redis, process, port);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    private static void run(Path dir, String log, Map<String, String> environment, String... command)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(log).toFile());
+        builder.environment().putAll(environment);
+        if (builder.start().waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: "
+                    + Files.readString(dir.resolve(log), StandardCharsets.UTF_8));
+        }
+    }
+
+    private static String output(Path dir, String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor();
+        return output;
     }
 
     private static void awaitPort(int port, Process peer, Path peerDir) throws IOException, InterruptedException {

@@ -199,15 +199,83 @@ public final class ServiceBenchmark {
                         grpcJava.cpuMicrosPerCall() / vertx.cpuMicrosPerCall());
             }
         }
-        PeerServer.measure(DIR, redisForPeer, calls, cost.roundSize(), cost.maxRounds(), measurements);
-        List<CallCost.OpenLoop> openLoop = new ArrayList<>();
-        for (String rate : System.getProperty("bench.rates", "1000,5000,10000").split(",")) {
-            if (!rate.isBlank()) {
-                openLoop.add(cost.openLoop(CallCost.rpcs(H2LOAD_USER, credential.getSequence(), credential.getSignature()).get(0),
-                        Integer.parseInt(rate.trim()), Integer.getInteger("bench.rate-seconds", 20), new CallCost.Metrics(managementPort)));
+        System.out.println();
+        List<PeerServer> peers = PeerServer.start(DIR, redisForPeer);
+        try {
+            CallCost.Rpc sign = CallCost.rpcs(H2LOAD_USER, credential.getSequence(), credential.getSignature()).get(0);
+            for (PeerServer peer : peers) {
+                peerCosts(peer, cost, calls, measurements);
+            }
+            openLoop(sign, cost, new CallCost.Metrics(managementPort), peers.stream().filter(peer -> peer.name().equals("Go")).toList());
+        } finally {
+            for (PeerServer peer : peers) {
+                peer.close();
             }
         }
-        CallCost.printOpenLoop(openLoop);
+    }
+
+    /** SignRegistration on a peer, in the shapes the service was measured in, beside the service's figures. */
+    private static void peerCosts(PeerServer peer, CallCost cost, int calls, List<CallCost.Measurement> service)
+            throws IOException, InterruptedException {
+        CallCost peerCost = new CallCost(DIR, peer.port(), peer.pid(), cost.roundSize(), cost.maxRounds());
+        List<CallCost.Measurement> measurements = new ArrayList<>();
+        List<String> ratios = new ArrayList<>();
+        for (CallCost.Measurement ofService : service) {
+            if (ofService.rpc().name().equals("SignRegistration")) {
+                CallCost.Measurement ofPeer = peerCost.measure(peer.sign(), ofService.shape(), calls, peer::okCount);
+                measurements.add(ofPeer);
+                ratios.add(String.format("  (service / %s peer at %s: %.2f x the calls per second, %.2f x the CPU per call)",
+                        peer.name(), ofService.shape(), ofService.callsPerSecond() / ofPeer.callsPerSecond(),
+                        ofService.cpuMicrosPerCall() / ofPeer.cpuMicrosPerCall()));
+            }
+        }
+        CallCost.print("Peer: the same SignRegistration in " + peer.description() + ", same load, same Redis; CPU per call of"
+                + " its process:", measurements);
+        ratios.forEach(System.out::println);
+    }
+
+    /**
+     * Open-loop latency at each rate (-Dbench.rates), in rounds (-Dbench.rate-rounds) that
+     * alternate between the service and the peers given, so that all see the same hours of this
+     * machine; one round's p99.9 is set by a handful of calls.
+     */
+    private static void openLoop(CallCost.Rpc sign, CallCost cost, CallCost.Metrics metrics, List<PeerServer> peers)
+            throws IOException, InterruptedException {
+        int seconds = Integer.getInteger("bench.rate-seconds", 20);
+        int rounds = Integer.getInteger("bench.rate-rounds", 3);
+        List<CallCost.OpenLoop> results = new ArrayList<>();
+        try (Stalls stalls = Stalls.start()) {
+            for (String rate : System.getProperty("bench.rates", "1000,5000,10000").split(",")) {
+                if (!rate.isBlank()) {
+                    results.addAll(openLoopAt(Integer.parseInt(rate.trim()), seconds, rounds, sign, cost, metrics, peers, stalls));
+                }
+            }
+        }
+        CallCost.printOpenLoop("Open loop (h2load --rps over 16 connections: calls leave on schedule, whatever the answers do; "
+                + rounds + " rounds of " + seconds + " s per server and rate, alternating"
+                + (peers.isEmpty() ? "" : " with the " + peers.stream().map(PeerServer::name).toList() + " peer")
+                + "; the first second of each round, on new connections, not counted; the machine's stalls as a thread"
+                + " that sleeps 1 ms at a time sees them, jHiccup's way):", results);
+    }
+
+    private static List<CallCost.OpenLoop> openLoopAt(int rate, int seconds, int rounds, CallCost.Rpc sign, CallCost cost,
+            CallCost.Metrics metrics, List<PeerServer> peers, Stalls stalls) throws IOException, InterruptedException {
+        List<CallCost.OpenLoopRound> ofService = new ArrayList<>();
+        List<List<CallCost.OpenLoopRound>> ofPeers = new ArrayList<>();
+        peers.forEach(peer -> ofPeers.add(new ArrayList<>()));
+        for (int round = 0; round < rounds; round++) {
+            ofService.add(cost.openLoop(sign, rate, seconds, () -> sign.okCount().applyAsLong(metrics.scrape()), stalls));
+            for (int i = 0; i < peers.size(); i++) {
+                PeerServer peer = peers.get(i);
+                CallCost peerCost = new CallCost(DIR, peer.port(), peer.pid(), cost.roundSize(), cost.maxRounds());
+                ofPeers.get(i).add(peerCost.openLoop(peer.sign(), rate, seconds, peer::okCount, stalls));
+            }
+        }
+        List<CallCost.OpenLoop> results = new ArrayList<>(List.of(CallCost.OpenLoop.of("service", sign, rate, ofService)));
+        for (int i = 0; i < peers.size(); i++) {
+            results.add(CallCost.OpenLoop.of(peers.get(i).name() + " peer", sign, rate, ofPeers.get(i)));
+        }
+        return results;
     }
 
     /**
