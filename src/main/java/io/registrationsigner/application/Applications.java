@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
@@ -30,7 +30,7 @@ import io.vertx.core.Vertx;
  * application and the property or file, never the secret.
  */
 @Startup
-@ApplicationScoped
+@Singleton
 public class Applications {
 
     private static final Logger LOG = Logger.getLogger(Applications.class);

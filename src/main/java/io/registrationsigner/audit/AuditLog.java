@@ -3,7 +3,7 @@ package io.registrationsigner.audit;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -23,7 +23,7 @@ import io.registrationsigner.signing.UserIds;
  * completes together leave the console in one write ({@link ConsoleGroupCommit}).
  */
 @Startup
-@ApplicationScoped
+@Singleton
 public class AuditLog {
 
     private static final Executor AT_ONCE = Runnable::run;

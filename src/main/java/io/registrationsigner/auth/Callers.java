@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 
 import io.quarkus.runtime.Startup;
@@ -29,7 +29,7 @@ import io.registrationsigner.transport.ServerTls;
  * service's own.
  */
 @Startup
-@ApplicationScoped
+@Singleton
 public class Callers {
 
     private record TokenCaller(byte[] tokenSha256, Caller caller) {

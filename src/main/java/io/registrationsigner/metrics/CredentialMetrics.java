@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.registrationsigner.credential.CredentialEvent;
 import io.registrationsigner.credential.Scheme;
@@ -21,7 +21,7 @@ import io.micrometer.core.instrument.Timer;
  * scheme ({@code legacy} or {@code jwt}) and outcome (the gRPC status code in lower case; for
  * verifications that answered, {@code valid} or {@code invalid}).
  */
-@ApplicationScoped
+@Singleton
 public class CredentialMetrics {
 
     public static final String NO_APPLICATION = "none";

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,7 +18,7 @@ import io.micrometer.core.instrument.Timer;
  * Redis, and {@code signer_redis_pipeline_batch} for how many commands leave in one write.
  * The command names are the service's own few (INCR, EVAL, PING, ...), never a caller's input.
  */
-@ApplicationScoped
+@Singleton
 public class RedisMetrics {
 
     public static final String OK = "ok";

@@ -2,7 +2,7 @@ package io.registrationsigner.ratelimit;
 
 import java.time.Duration;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.registrationsigner.redis.RedisPipeline;
 import io.registrationsigner.redis.RedisUnavailableException;
@@ -17,7 +17,7 @@ import io.vertx.mutiny.redis.client.Request;
  * which keeps each key in one Redis Cluster slot. With no limit configured it touches nothing.
  * A refused call counts against the budgets it reached, so that retrying at once does not help.
  */
-@ApplicationScoped
+@Singleton
 public class RateLimiter {
 
     // Returns {count, milliseconds left in the window}; repairs a key that lost its expiry.

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -50,7 +50,7 @@ import io.vertx.redis.client.Command;
  * command; Sentinel and Cluster connections route and fail over on their own. The connections
  * come from the client's pool and go back to it when the client closes at shut-down.
  */
-@ApplicationScoped
+@Singleton
 public class RedisPipeline {
 
     // OpenTelemetry's semantic conventions for database client spans.

@@ -18,7 +18,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.registrationsigner.application.Application;
 import io.registrationsigner.application.Applications;
@@ -51,7 +51,7 @@ import io.vertx.core.impl.ContextInternal;
  * caller sees, or the Redis and rate-limit exceptions; everything runs on the caller's thread,
  * the only I/O being Redis.
  */
-@ApplicationScoped
+@Singleton
 public class Registrations {
 
     private final Applications applications;

@@ -2,7 +2,7 @@ package io.registrationsigner.sequence;
 
 import java.time.Duration;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.registrationsigner.redis.RedisConfig;
 import io.registrationsigner.redis.RedisPipeline;
@@ -18,7 +18,7 @@ import io.vertx.mutiny.redis.client.Response;
  * Each call is one round trip on one key, so it works the same on a standalone Redis, behind
  * Sentinel and on a Cluster.
  */
-@ApplicationScoped
+@Singleton
 public class SequenceStore {
 
     /**

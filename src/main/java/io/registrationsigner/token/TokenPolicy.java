@@ -3,7 +3,7 @@ package io.registrationsigner.token;
 import java.time.Duration;
 import java.util.Optional;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
@@ -13,7 +13,7 @@ import io.quarkus.runtime.configuration.ConfigurationException;
  * least 60 s and an SDK instance at least 48 h, so no configuration may allow less.
  */
 @Startup
-@ApplicationScoped
+@Singleton
 public class TokenPolicy {
 
     static final Duration SINCH_MIN_TTL = Duration.ofSeconds(60);

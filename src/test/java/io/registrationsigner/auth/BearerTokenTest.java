@@ -3,6 +3,7 @@ package io.registrationsigner.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,6 +25,22 @@ class BearerTokenTest {
             "Bearer tökén", "Basic dXNlcjpwYXNz", "Bearertoken", "token" })
     void anythingElseIsRefusedNeverTrimmed(String authorization) {
         assertThrows(Failure.class, () -> AuthInterceptor.bearerToken(authorization));
+    }
+
+    /** Every ASCII character outside RFC 6750's b64token set, the neighbours of its ranges included. */
+    @Test
+    void everyOtherAsciiCharacterIsRefused() {
+        String allowed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+        for (char c = 0; c < 128; c++) {
+            String token = "ab" + c + "cd";
+            if (allowed.indexOf(c) >= 0) {
+                assertEquals(token, AuthInterceptor.bearerToken("Bearer " + token));
+            } else {
+                assertThrows(Failure.class, () -> AuthInterceptor.bearerToken("Bearer " + token), "character " + (int) c);
+            }
+        }
+        assertThrows(Failure.class, () -> AuthInterceptor.bearerToken("Bearer ==="));
+        assertThrows(Failure.class, () -> AuthInterceptor.bearerToken("Bearer a=b="));
     }
 
     @ParameterizedTest
