@@ -65,12 +65,9 @@ final class CallCost {
         this.maxRounds = maxRounds;
     }
 
-    int roundSize() {
-        return round;
-    }
-
-    int maxRounds() {
-        return maxRounds;
+    /** The same measurement of another server process. */
+    CallCost of(int otherPort, long otherPid) {
+        return new CallCost(dir, otherPort, otherPid, round, maxRounds);
     }
 
     static List<Rpc> rpcs(String userId, long sequence, String signature) {

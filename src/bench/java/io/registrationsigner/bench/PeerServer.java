@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.registrationsigner.testing.RedisProbe;
 import io.registrationsigner.testing.RedisProcess;
 import io.registrationsigner.testing.TestApplication;
 import io.registrationsigner.testing.TestCaller;
@@ -53,13 +52,21 @@ final class PeerServer implements AutoCloseable {
     /** The peers whose tools are on the PATH, started and listening. */
     static List<PeerServer> start(Path dir, RedisProcess redis) throws IOException, InterruptedException {
         List<PeerServer> peers = new ArrayList<>();
-        PeerServer node = node(dir, redis);
-        if (node != null) {
-            peers.add(node);
-        }
-        PeerServer go = go(dir, redis);
-        if (go != null) {
-            peers.add(go);
+        try {
+            PeerServer node = node(dir, redis);
+            if (node != null) {
+                peers.add(node);
+            }
+            PeerServer go = go(dir, redis);
+            if (go != null) {
+                peers.add(go);
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // A peer that failed to build or start leaves none running.
+            for (PeerServer started : peers) {
+                started.close();
+            }
+            throw e;
         }
         return peers;
     }
@@ -88,8 +95,7 @@ final class PeerServer implements AutoCloseable {
 
     /** The calls the peer has answered OK: every OK answer is one INCR of its user's counter. */
     long okCount() {
-        String value = RedisProbe.get(redis.port(), "signer:seq:" + TestApplication.VECTOR.key() + ":" + userId);
-        return value == null ? 0 : Long.parseLong(value);
+        return ServiceBenchmark.counter(redis, userId);
     }
 
     private static PeerServer node(Path dir, RedisProcess redis) throws IOException, InterruptedException {

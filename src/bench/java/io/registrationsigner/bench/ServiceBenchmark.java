@@ -173,7 +173,7 @@ public final class ServiceBenchmark {
                 Integer.getInteger("bench.max-rounds", 20));
         List<CallCost.Measurement> measurements = new ArrayList<>();
         List<CallCost.Measurement> onVertxServer = new ArrayList<>();
-        try (OtherServer other = OtherServer.start(redisForPeer, cost.roundSize(), cost.maxRounds())) {
+        try (OtherServer other = OtherServer.start(redisForPeer, cost)) {
             for (CallCost.Rpc rpc : CallCost.rpcs(H2LOAD_USER, credential.getSequence(), credential.getSignature())) {
                 if (names.contains(rpc.name())) {
                     for (CallCost.Shape shape : shapes) {
@@ -217,7 +217,7 @@ public final class ServiceBenchmark {
     /** SignRegistration on a peer, in the shapes the service was measured in, beside the service's figures. */
     private static void peerCosts(PeerServer peer, CallCost cost, int calls, List<CallCost.Measurement> service)
             throws IOException, InterruptedException {
-        CallCost peerCost = new CallCost(DIR, peer.port(), peer.pid(), cost.roundSize(), cost.maxRounds());
+        CallCost peerCost = cost.of(peer.port(), peer.pid());
         List<CallCost.Measurement> measurements = new ArrayList<>();
         List<String> ratios = new ArrayList<>();
         for (CallCost.Measurement ofService : service) {
@@ -261,14 +261,14 @@ public final class ServiceBenchmark {
     private static List<CallCost.OpenLoop> openLoopAt(int rate, int seconds, int rounds, CallCost.Rpc sign, CallCost cost,
             CallCost.Metrics metrics, List<PeerServer> peers, Stalls stalls) throws IOException, InterruptedException {
         List<CallCost.OpenLoopRound> ofService = new ArrayList<>();
+        List<CallCost> peerCosts = peers.stream().map(peer -> cost.of(peer.port(), peer.pid())).toList();
         List<List<CallCost.OpenLoopRound>> ofPeers = new ArrayList<>();
         peers.forEach(peer -> ofPeers.add(new ArrayList<>()));
         for (int round = 0; round < rounds; round++) {
             ofService.add(cost.openLoop(sign, rate, seconds, () -> sign.okCount().applyAsLong(metrics.scrape()), stalls));
             for (int i = 0; i < peers.size(); i++) {
                 PeerServer peer = peers.get(i);
-                CallCost peerCost = new CallCost(DIR, peer.port(), peer.pid(), cost.roundSize(), cost.maxRounds());
-                ofPeers.get(i).add(peerCost.openLoop(peer.sign(), rate, seconds, peer::okCount, stalls));
+                ofPeers.get(i).add(peerCosts.get(i).openLoop(peer.sign(), rate, seconds, peer::okCount, stalls));
             }
         }
         List<CallCost.OpenLoop> results = new ArrayList<>(List.of(CallCost.OpenLoop.of("service", sign, rate, ofService)));
@@ -284,7 +284,7 @@ public final class ServiceBenchmark {
      */
     private record OtherServer(Process process, ManagedChannel channel, int managementPort, CallCost cost) implements AutoCloseable {
 
-        static OtherServer start(RedisProcess redis, int round, int maxRounds) throws IOException, InterruptedException {
+        static OtherServer start(RedisProcess redis, CallCost cost) throws IOException, InterruptedException {
             if (!Boolean.parseBoolean(System.getProperty("bench.vertx-server", "true"))) {
                 return null;
             }
@@ -293,7 +293,7 @@ public final class ServiceBenchmark {
             Process process = startService(port, managementPort, redis, List.of(), true);
             ManagedChannel channel = ServiceBenchmark.channel(port);
             firstAnsweredCall(channel, stub(channel), process, System.nanoTime());
-            return new OtherServer(process, channel, managementPort, new CallCost(DIR, port, process.pid(), round, maxRounds));
+            return new OtherServer(process, channel, managementPort, cost.of(port, process.pid()));
         }
 
         @Override
@@ -354,7 +354,8 @@ public final class ServiceBenchmark {
                 .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
-    private static long counter(RedisProcess redis, String userId) {
+    /** A user's sequence counter in the benchmark's Redis: every OK SignRegistration adds one. */
+    static long counter(RedisProcess redis, String userId) {
         String value = RedisProbe.get(redis.port(), "signer:seq:" + TestApplication.VECTOR.key() + ":" + userId);
         return value == null ? 0 : Long.parseLong(value);
     }
