@@ -1,6 +1,7 @@
 package io.registrationsigner.transport;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -28,6 +29,7 @@ import io.registrationsigner.redis.RedisConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.net.SSLOptions;
 import io.vertx.grpc.VertxServer;
 import io.vertx.grpc.VertxServerBuilder;
@@ -89,6 +91,15 @@ public class GrpcServerLifecycle {
 
     boolean tlsEnabled() {
         return tls.configuration().isPresent();
+    }
+
+    /** The I/O transport of the event loops: epoll (Netty's native transport on Linux) or nio (Java's). */
+    String transport() {
+        if (!vertx.isNativeTransportEnabled()) {
+            return "nio";
+        }
+        // Vert.x 4 names its native transports only in internal API: EpollTransport, KQueueTransport.
+        return ((VertxInternal) vertx).transport().getClass().getSimpleName().replace("Transport", "").toLowerCase(Locale.ROOT);
     }
 
     private static void useTls(TlsConfiguration configuration, HttpServerOptions options) {

@@ -37,7 +37,8 @@ public class GrpcServerProvider implements GrpcBuilderProvider<GrpcServerLifecyc
 
     @Override
     public String serverInfo(String host, int port, GrpcServerConfiguration configuration) {
-        return String.format("gRPC server on %s:%d [TLS enabled: %s]", host, port, lifecycle().tlsEnabled());
+        return String.format("gRPC server on %s:%d [TLS enabled: %s, transport: %s]", host, port, lifecycle().tlsEnabled(),
+                lifecycle().transport());
     }
 
     @Override

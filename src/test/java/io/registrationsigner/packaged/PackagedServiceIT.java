@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -132,6 +134,18 @@ class PackagedServiceIT extends ServiceTestBase {
                 Map.of("application", "vector", "scheme", "legacy", "outcome", "ok")));
         assertEquals(1, PrometheusText.value(metrics, "signer_credentials_total",
                 Map.of("application", "vector", "scheme", "legacy", "outcome", "invalid_argument")));
+    }
+
+    /** Netty's native transport loads from the packaged jars (it falls back to Java NIO without a word when it cannot). */
+    @Test
+    @Order(5)
+    void onLinuxTheEventLoopsRunOnEpoll() throws Exception {
+        String arch = System.getProperty("os.arch");
+        Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux") && (arch.equals("amd64") || arch.equals("aarch64")),
+                "the epoll transport is shipped for Linux on x86_64 and aarch64");
+        String log = Files.readString(LogScan.PACKAGED_SERVICE_LOG);
+        assertTrue(log.contains(", transport: epoll]"), "the gRPC server's startup line names another transport: "
+                + log.lines().filter(line -> line.contains("Started gRPC server")).toList());
     }
 
     /** Reflection answers authenticated callers only: grpcurl sends the token with -H. */

@@ -62,7 +62,7 @@ class TlsRecipeIT {
             config.put("quarkus.redis.hosts", redis.uri());
             try (ServiceProcess service = ServiceProcess.startWithVector("tls-recipe-service", config)) {
                 String log = Files.readString(service.log());
-                assertTrue(log.contains("Started gRPC server on 0.0.0.0:" + port + " [TLS enabled: true]"), log);
+                assertTrue(log.contains("Started gRPC server on 0.0.0.0:" + port + " [TLS enabled: true, transport: "), log);
                 assertFalse(log.contains("Listening on: http"), "an HTTP port is open too");
 
                 assertEquals(1, signOverTls(port, certificates, true));
@@ -83,7 +83,7 @@ class TlsRecipeIT {
             config.put("quarkus.redis.hosts", redis.uri());
             try (ServiceProcess service = ServiceProcess.startWithVector("tls-unnamed-service", config)) {
                 String log = Files.readString(service.log());
-                assertTrue(log.contains("Started gRPC server on 0.0.0.0:" + port + " [TLS enabled: true]"), log);
+                assertTrue(log.contains("Started gRPC server on 0.0.0.0:" + port + " [TLS enabled: true, transport: "), log);
                 // No trust store: no client certificate asked for; the anonymous caller of startWithVector signs.
                 assertEquals(1, signOverTls(port, certificates, false));
             }
