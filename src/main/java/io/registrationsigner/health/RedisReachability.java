@@ -17,7 +17,7 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
 
 /**
- * Whether Redis answers: a PING on the service's own pipelined connections every
+ * Whether Redis answers: a PING through the service's own pipeline every
  * {@code signer.redis.probe-interval}, bounded by {@code signer.redis.timeout}, kept in the gauge
  * {@code signer_redis_up} for alerts. Redis is every replica's shared dependency, so it stays out
  * of readiness: a Redis outage must not leave the gateway with no endpoint, when tokens and

@@ -15,10 +15,11 @@ public interface RedisConfig {
     Duration timeout();
 
     /**
-     * Long-lived Redis connections that carry the commands, pipelined (see RedisPipeline). Each
-     * holds at most quarkus.redis.max-waiting-handlers unanswered commands.
+     * Long-lived Redis connections of each event loop that sends commands, which carry them
+     * pipelined (see RedisPipeline). Each holds at most quarkus.redis.max-waiting-handlers
+     * unanswered commands.
      */
-    @WithDefault("2")
+    @WithDefault("1")
     int connections();
 
     /** How often the service PINGs Redis for signer_redis_up and the redis health group. */

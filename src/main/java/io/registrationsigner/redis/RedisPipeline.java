@@ -8,14 +8,19 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.netty.channel.EventLoop;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -27,16 +32,24 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import io.vertx.redis.client.Command;
+import io.vertx.redis.client.RedisOptions;
 
 /**
- * The commands of concurrent calls on a few long-lived connections ({@code signer.redis.connections}),
- * written without waiting for earlier answers: Redis reads and answers them in batches (pipelining).
- * Borrowing a pooled connection per command cost the service about a quarter of its throughput.
+ * The commands of concurrent calls on a few long-lived connections, written without waiting for
+ * earlier answers: Redis reads and answers them in batches (pipelining). Borrowing a pooled
+ * connection per command cost the service about a quarter of its throughput.
+ * <p>
+ * Each event loop has connections of its own ({@code signer.redis.connections}), made by a Redis
+ * client of its own: a call's command is written, and its answer read and handed back, on the
+ * event loop of the call, with no hand-over between threads. (A Vert.x Redis client makes all its
+ * connections on the event loop it was created on.) Commands sent off any event loop (start-up
+ * checks) go through Quarkus' client.
  * <p>
  * The commands that arrive in one pass of an event loop (the calls of one read from a client) leave
  * in one write, a batch: a system call per command was a tenth of the event loops' time. A batch
@@ -48,7 +61,7 @@ import io.vertx.redis.client.Command;
  * Each connection takes at most {@code quarkus.redis.max-waiting-handlers} unanswered commands;
  * beyond that a command fails at once. A connection that fails or closes is replaced by the next
  * command; Sentinel and Cluster connections route and fail over on their own. The connections
- * come from the client's pool and go back to it when the client closes at shut-down.
+ * come from their client's pool and close with it at shut-down.
  */
 @Singleton
 public class RedisPipeline {
@@ -60,34 +73,94 @@ public class RedisPipeline {
     /** Vert.x's message when a connection has max-waiting-handlers commands unanswered. */
     static final String QUEUE_FULL = "Redis waiting queue is full";
 
-    private final Redis redis;
     private final Vertx vertx;
+    private final Supplier<RedisOptions> options;
     private final RedisMetrics metrics;
     private final Tracer tracer;
     private final Map<Command, String> commandNames = new ConcurrentHashMap<>();
     private final boolean batches;
-    private final Slot[] slots;
+    private final int connections;
+    /** Quarkus' client, for commands sent off any event loop. */
+    private final Slot[] offEventLoops;
+    private final Map<EventLoop, Slot[]> byEventLoop = new ConcurrentHashMap<>();
+    /** The clients made here, one per event loop, closed with the pipeline. */
+    private final List<Redis> clients = new CopyOnWriteArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
 
-    RedisPipeline(Redis redis, Vertx vertx, RedisConfig config, RedisMetrics metrics, Tracer tracer,
-            @ConfigProperty(name = "quarkus.redis.client-type") Optional<String> clientType) {
-        this.redis = redis;
+    @Inject
+    RedisPipeline(Redis redis, RedisClientOptions clientOptions, Vertx vertx, RedisConfig config, RedisMetrics metrics,
+            Tracer tracer, @ConfigProperty(name = "quarkus.redis.client-type") Optional<String> clientType) {
+        // Quarkus makes its client, and so settles its options, when the client is first used.
+        this(redis, () -> {
+            redis.getDelegate();
+            return clientOptions.copy();
+        }, vertx, config, metrics, tracer, clientType);
+    }
+
+    RedisPipeline(Redis redis, Supplier<RedisOptions> options, Vertx vertx, RedisConfig config, RedisMetrics metrics,
+            Tracer tracer, Optional<String> clientType) {
         this.vertx = vertx;
+        this.options = options;
         this.metrics = metrics;
         this.tracer = tracer;
         this.batches = !clientType.map("cluster"::equalsIgnoreCase).orElse(false);
-        this.slots = new Slot[Math.max(1, config.connections())];
-        for (int i = 0; i < slots.length; i++) {
-            slots[i] = new Slot();
-        }
+        this.connections = Math.max(1, config.connections());
+        this.offEventLoops = slots(redis);
     }
 
     public Uni<Response> send(Request request) {
-        Slot slot = slots[Math.floorMod(next.getAndIncrement(), slots.length)];
+        Slot slot = slot();
         Uni<Response> sent = batches
                 ? Uni.createFrom().emitter(caller -> slot.enqueue(new QueuedCommand(request, caller, Vertx.currentContext())))
                 : slot.sendAlone(request);
         return measured(request, sent);
+    }
+
+    private Slot slot() {
+        Slot[] slots = offEventLoops;
+        if (Vertx.currentContext() instanceof ContextInternal context && context.isEventLoopContext()) {
+            EventLoop eventLoop = context.nettyEventLoop();
+            slots = byEventLoop.get(eventLoop);
+            if (slots == null) {
+                slots = byEventLoop.computeIfAbsent(eventLoop, loop -> slots(clientOn(loop, context)));
+            }
+        }
+        return slots.length == 1 ? slots[0] : slots[Math.floorMod(next.getAndIncrement(), slots.length)];
+    }
+
+    private Slot[] slots(Redis client) {
+        Slot[] slots = new Slot[connections];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new Slot(client);
+        }
+        return slots;
+    }
+
+    /** A client like Quarkus', made on {@code eventLoop}: its connections live there. It connects on first use. */
+    private Redis clientOn(EventLoop eventLoop, ContextInternal current) {
+        // A context of its own, not the call's: the client keeps it for as long as it lives.
+        ContextInternal own = ((VertxInternal) vertx).createEventLoopContext(eventLoop, current.workerPool(),
+                Thread.currentThread().getContextClassLoader());
+        AtomicReference<Object> made = new AtomicReference<>();
+        own.dispatch(() -> {
+            try {
+                made.set(io.vertx.redis.client.Redis.createClient(vertx, options.get()));
+            } catch (RuntimeException e) {
+                made.set(e);
+            }
+        });
+        if (made.get() instanceof RuntimeException failure) {
+            throw failure;
+        }
+        Redis client = Redis.newInstance((io.vertx.redis.client.Redis) made.get());
+        clients.add(client);
+        return client;
+    }
+
+    /** At shut-down, once the gRPC server has answered its calls: Quarkus closes its own client. */
+    @PreDestroy
+    void close() {
+        clients.forEach(Redis::close);
     }
 
     /**
@@ -151,9 +224,14 @@ public class RedisPipeline {
 
     private final class Slot {
 
+        private final Redis client;
         private final AtomicReference<Uni<RedisConnection>> current = new AtomicReference<>();
         private final Queue<QueuedCommand> queued = new ConcurrentLinkedQueue<>();
         private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+        Slot(Redis client) {
+            this.client = client;
+        }
 
         void enqueue(QueuedCommand command) {
             queued.add(command);
@@ -219,7 +297,7 @@ public class RedisPipeline {
                 return connection;
             }
             AtomicReference<Uni<RedisConnection>> self = new AtomicReference<>();
-            Uni<RedisConnection> connecting = redis.connect()
+            Uni<RedisConnection> connecting = client.connect()
                     .onItem().invoke(made -> made
                             .exceptionHandler(e -> drop(self.get(), made))
                             .endHandler(() -> drop(self.get(), made)))

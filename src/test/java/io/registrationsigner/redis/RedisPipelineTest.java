@@ -1,11 +1,13 @@
 package io.registrationsigner.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +28,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.registrationsigner.metrics.RedisMetrics;
 import io.registrationsigner.testing.RedisProcess;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
@@ -46,8 +50,7 @@ class RedisPipelineTest {
     static void start() throws Exception {
         redisServer = RedisProcess.server(Files.createDirectories(Path.of("target", "redis-pipeline-test")));
         vertx = Vertx.vertx();
-        redis = Redis.createClient(io.vertx.mutiny.core.Vertx.newInstance(vertx),
-                new RedisOptions().setConnectionString(redisServer.uri()).setMaxWaitingHandlers(2048));
+        redis = Redis.createClient(io.vertx.mutiny.core.Vertx.newInstance(vertx), options());
         admin = redis.connect().await().atMost(Duration.ofSeconds(5));
     }
 
@@ -108,6 +111,33 @@ class RedisPipelineTest {
         assertEquals(admin(Request.cmd(Command.GET).arg("good-0")).toLong(), after);
     }
 
+    @Test
+    void eachEventLoopWritesAndReadsItsOwnCommands() {
+        RedisPipeline pipeline = pipeline();
+        long connectedBefore = info("clients", "connected_clients");
+        ContextInternal first = ((VertxInternal) vertx).createEventLoopContext();
+        ContextInternal second = ((VertxInternal) vertx).createEventLoopContext();
+        assertNotSame(first.nettyEventLoop(), second.nettyEventLoop());
+
+        for (ContextInternal context : List.of(first, second, first)) {
+            CompletableFuture<String> answeredHow = new CompletableFuture<>();
+            context.runOnContext(ignored -> {
+                Thread caller = Thread.currentThread();
+                pipeline.send(incr("affinity")).subscribe().with(answer -> answeredHow.complete(
+                        // Read from the connection in this thread, not handed over by another event loop's task.
+                        Thread.currentThread() == caller && Arrays.stream(new Throwable().getStackTrace())
+                                .anyMatch(frame -> frame.getClassName().endsWith("RedisStandaloneConnection"))
+                                        ? "on its own event loop"
+                                        : "on " + Thread.currentThread().getName() + ", sent from " + caller.getName()),
+                        answeredHow::completeExceptionally);
+            });
+            assertEquals("on its own event loop", answeredHow.orTimeout(5, TimeUnit.SECONDS).join());
+        }
+        // Each event loop connected once: the first loop's second command went on one of its own connections.
+        assertEquals(2, info("clients", "connected_clients") - connectedBefore);
+        pipeline.close();
+    }
+
     /** One command on each of the pipeline's two connections, so that both are open. */
     private static void connectBoth(RedisPipeline pipeline) {
         for (int i = 0; i < 2; i++) {
@@ -120,7 +150,7 @@ class RedisPipelineTest {
     }
 
     private static RedisPipeline pipeline(MeterRegistry registry) {
-        return new RedisPipeline(redis, vertx, new RedisConfig() {
+        return new RedisPipeline(redis, RedisPipelineTest::options, vertx, new RedisConfig() {
             @Override
             public Duration timeout() {
                 return Duration.ofSeconds(2);
@@ -174,12 +204,20 @@ class RedisPipelineTest {
         return Request.cmd(Command.INCR).arg(key);
     }
 
+    private static RedisOptions options() {
+        return new RedisOptions().setConnectionString(redisServer.uri()).setMaxWaitingHandlers(2048);
+    }
+
     private static long stat(String name) {
-        for (String line : admin(Request.cmd(Command.INFO).arg("stats")).toString().split("\r?\n")) {
+        return info("stats", name);
+    }
+
+    private static long info(String section, String name) {
+        for (String line : admin(Request.cmd(Command.INFO).arg(section)).toString().split("\\r?\\n")) {
             if (line.startsWith(name + ":")) {
                 return Long.parseLong(line.substring(name.length() + 1).trim());
             }
         }
-        throw new IllegalStateException("no " + name + " in INFO stats");
+        throw new IllegalStateException("no " + name + " in INFO " + section);
     }
 }
