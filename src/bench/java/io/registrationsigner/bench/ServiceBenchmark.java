@@ -113,7 +113,7 @@ public final class ServiceBenchmark {
                         + " in flight on " + (connections == 1 ? "one HTTP/2 connection" : connections + " HTTP/2 connections")
                         + ", load from " + (h2load ? "h2load (one user)" : "the Java generator ("
                         + USERS + " users)") + "; " + Runtime.getRuntime().availableProcessors() + " cores, service on Java "
-                        + serviceJavaVersion() + ", JVM options: "
+                        + serviceJavaVersion() + ", " + EVENT_LOOPS + " gRPC event loops (quarkus.grpc.server.instances), JVM options: "
                         + (System.getProperty("bench.jvm-options", "").trim() + " "
                                 + (aotCache.isEmpty() ? "" : "-XX:AOTCache (trained on the warm-up)")).trim().replaceAll("^$", "(none)"));
                 System.out.printf("  calls per second          %,.0f%n", callsPerSecond);
@@ -395,6 +395,12 @@ public final class ServiceBenchmark {
         return List.of("-XX:AOTCache=" + cache);
     }
 
+    /**
+     * grpc-java's server on as many event loops as the machine has cores, as docs/deployment.md
+     * advises for a pod given several (the shipped setting, 1, is for a pod of one core's worth).
+     */
+    static final int EVENT_LOOPS = Integer.getInteger("bench.event-loops", Runtime.getRuntime().availableProcessors());
+
     private static Process startService(int port, int managementPort, RedisProcess redis, List<String> moreJvmOptions)
             throws IOException {
         return startService(port, managementPort, redis, moreJvmOptions, false);
@@ -428,6 +434,8 @@ public final class ServiceBenchmark {
         if (vertxServer) {
             command.addAll(List.of("-Dquarkus.grpc.server.use-separate-server=false", "-Dquarkus.http.host-enabled=true",
                     "-Dquarkus.http.port=" + port));
+        } else {
+            command.add("-Dquarkus.grpc.server.instances=" + EVENT_LOOPS);
         }
         // -Dbench.app-dir: another build of the service, for a before/after comparison.
         command.addAll(List.of("-jar", Path.of(System.getProperty("bench.app-dir", "target/quarkus-app"), "quarkus-run.jar").toString()));
