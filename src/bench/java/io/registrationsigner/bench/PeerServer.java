@@ -30,6 +30,9 @@ import io.registrationsigner.testing.TestCaller;
  */
 final class PeerServer implements AutoCloseable {
 
+    static final String GO_PACKAGES = "golang-go protobuf-compiler protoc-gen-go-1-3 golang-google-grpc-dev"
+            + " golang-google-protobuf-dev golang-gopkg-redis.v5-dev";
+
     /** Debian 12's Go libraries, used in GOPATH mode: the Go module proxy is not reachable from every machine. */
     private static final Path DEBIAN_GOPATH = Path.of("/usr/share/gocode");
 
@@ -122,10 +125,11 @@ final class PeerServer implements AutoCloseable {
     private static PeerServer go(Path dir, RedisProcess redis) throws IOException, InterruptedException {
         if (!onPath("go") || !onPath("protoc") || !onPath("protoc-gen-go")
                 || !Files.isDirectory(DEBIAN_GOPATH.resolve("src/google.golang.org/grpc"))
-                || !Files.isDirectory(DEBIAN_GOPATH.resolve("src/gopkg.in/redis.v5"))) {
-            System.out.println("Go peer: go, protoc, protoc-gen-go or Debian's grpc-go and go-redis are missing (Debian 12: apt-get"
-                    + " install golang-go protobuf-compiler protoc-gen-go-1-3 golang-google-grpc-dev golang-gopkg-redis.v5-dev):"
-                    + " not measured");
+                || !Files.isDirectory(DEBIAN_GOPATH.resolve("src/gopkg.in/redis.v5"))
+                // The stubs import the well-known types (Duration, Timestamp) from google.golang.org/protobuf.
+                || !Files.isDirectory(DEBIAN_GOPATH.resolve("src/google.golang.org/protobuf/types/known"))) {
+            System.out.println("Go peer: go, protoc, protoc-gen-go or Debian's grpc-go, protobuf and go-redis are missing (Debian 12:"
+                    + " apt-get install " + GO_PACKAGES + "): not measured");
             return null;
         }
         Path peerDir = Files.createDirectories(dir.resolve("go-peer"));
