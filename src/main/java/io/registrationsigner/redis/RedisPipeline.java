@@ -141,20 +141,15 @@ public class RedisPipeline {
         // A context of its own, not the call's: the client keeps it for as long as it lives.
         ContextInternal own = ((VertxInternal) vertx).createEventLoopContext(eventLoop, current.workerPool(),
                 Thread.currentThread().getContextClassLoader());
-        AtomicReference<Object> made = new AtomicReference<>();
-        own.dispatch(() -> {
-            try {
-                made.set(io.vertx.redis.client.Redis.createClient(vertx, options.get()));
-            } catch (RuntimeException e) {
-                made.set(e);
-            }
-        });
-        if (made.get() instanceof RuntimeException failure) {
-            throw failure;
+        // Made while its context is the current one (on this thread, now): the client keeps that context.
+        ContextInternal previous = own.beginDispatch();
+        try {
+            Redis client = Redis.newInstance(io.vertx.redis.client.Redis.createClient(vertx, options.get()));
+            clients.add(client);
+            return client;
+        } finally {
+            own.endDispatch(previous);
         }
-        Redis client = Redis.newInstance((io.vertx.redis.client.Redis) made.get());
-        clients.add(client);
-        return client;
     }
 
     /** At shut-down, once the gRPC server has answered its calls: Quarkus closes its own client. */
