@@ -352,11 +352,12 @@ public final class ServiceBenchmark {
         java.net.http.HttpRequest request = java.net.http.HttpRequest
                 .newBuilder(java.net.URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
                 .header("Accept", "text/plain").build();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
         long start = System.nanoTime();
         java.net.http.HttpResponse<String> metrics = null;
         while (metrics == null) {
             try {
-                metrics = java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+                metrics = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
             } catch (java.net.ConnectException notYet) {
                 if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(90)) {
                     throw notYet;

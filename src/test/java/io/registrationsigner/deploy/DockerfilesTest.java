@@ -59,7 +59,7 @@ class DockerfilesTest {
         String training = dockerfile.lines().filter(line -> line.startsWith("RUN ") && line.contains("aot-training.sh"))
                 .findFirst().orElseThrow();
         List<String> benchmark = words(property(Files.readString(Path.of("pom.xml")), "bench.jvm-options"));
-        for (String option : concat(gc, heap)) {
+        for (String option : Stream.concat(gc.stream(), heap.stream()).toList()) {
             assertTrue(words(training).contains(option), "the AOT training runs without " + option + ": " + training);
             assertTrue(benchmark.contains(option), "the benchmark runs the service without " + option + ": " + benchmark);
         }
@@ -79,9 +79,5 @@ class DockerfilesTest {
 
     private static List<String> words(String text) {
         return Arrays.asList(text.trim().split("\\s+"));
-    }
-
-    private static List<String> concat(List<String> first, List<String> second) {
-        return Stream.concat(first.stream(), second.stream()).toList();
     }
 }
