@@ -243,25 +243,39 @@ public final class ServiceBenchmark {
             throws IOException, InterruptedException {
         int seconds = Integer.getInteger("bench.rate-seconds", 20);
         int rounds = Integer.getInteger("bench.rate-rounds", 3);
+        int warmupCalls = Integer.getInteger("bench.rate-warmup-calls", 60_000);
         List<CallCost.OpenLoop> results = new ArrayList<>();
         try (Stalls stalls = Stalls.start()) {
             for (String rate : System.getProperty("bench.rates", "1000,5000,10000").split(",")) {
                 if (!rate.isBlank()) {
-                    results.addAll(openLoopAt(Integer.parseInt(rate.trim()), seconds, rounds, sign, cost, metrics, peers, stalls));
+                    results.addAll(openLoopAt(Integer.parseInt(rate.trim()), seconds, rounds, warmupCalls, sign, cost, metrics,
+                            peers, stalls));
                 }
             }
         }
         CallCost.printOpenLoop("Open loop (h2load --rps over 16 connections: calls leave on schedule, whatever the answers do; "
                 + rounds + " rounds of " + seconds + " s per server and rate, alternating"
                 + (peers.isEmpty() ? "" : " with the " + peers.stream().map(PeerServer::name).toList() + " peer")
+                + (warmupCalls > 0 ? ", after " + String.format("%,d", warmupCalls) + " warm-up calls at the rate to each server" : "")
                 + "; the first second of each round, on new connections, not counted; the machine's stalls as a thread"
                 + " that sleeps 1 ms at a time sees them, jHiccup's way):", results);
     }
 
-    private static List<CallCost.OpenLoop> openLoopAt(int rate, int seconds, int rounds, CallCost.Rpc sign, CallCost cost,
-            CallCost.Metrics metrics, List<PeerServer> peers, Stalls stalls) throws IOException, InterruptedException {
+    private static List<CallCost.OpenLoop> openLoopAt(int rate, int seconds, int rounds, int warmupCalls, CallCost.Rpc sign,
+            CallCost cost, CallCost.Metrics metrics, List<PeerServer> peers, Stalls stalls) throws IOException, InterruptedException {
         List<CallCost.OpenLoopRound> ofService = new ArrayList<>();
         List<CallCost> peerCosts = peers.stream().map(peer -> cost.of(peer.port(), peer.pid())).toList();
+        // The JIT compiles for the load it has seen: after the closed loop's full batches, a steady
+        // rate takes other paths (a batch of one command, event loops that wait between calls), and
+        // the service's compiler threads were still recompiling and deoptimizing through its first
+        // minute at 1,000 calls/s, its slowest bursts with them. Every server gets the same warm-up.
+        if (warmupCalls > 0) {
+            int warmupSeconds = Math.max(1, warmupCalls / rate - 1);
+            cost.openLoop(sign, rate, warmupSeconds, () -> sign.okCount().applyAsLong(metrics.scrape()), stalls);
+            for (int i = 0; i < peers.size(); i++) {
+                peerCosts.get(i).openLoop(peers.get(i).sign(), rate, warmupSeconds, peers.get(i)::okCount, stalls);
+            }
+        }
         List<List<CallCost.OpenLoopRound>> ofPeers = new ArrayList<>();
         peers.forEach(peer -> ofPeers.add(new ArrayList<>()));
         for (int round = 0; round < rounds; round++) {
