@@ -270,6 +270,7 @@ public final class ServiceBenchmark {
         // the service's compiler threads were still recompiling and deoptimizing through its first
         // minute at 1,000 calls/s, its slowest bursts with them. Every server gets the same warm-up.
         if (warmupCalls > 0) {
+            // openLoop sends one second more than it is given.
             int warmupSeconds = Math.max(1, warmupCalls / rate - 1);
             cost.openLoop(sign, rate, warmupSeconds, () -> sign.okCount().applyAsLong(metrics.scrape()), stalls);
             for (int i = 0; i < peers.size(); i++) {
