@@ -265,6 +265,7 @@ public final class ServiceBenchmark {
             CallCost cost, CallCost.Metrics metrics, List<PeerServer> peers, Stalls stalls) throws IOException, InterruptedException {
         List<CallCost.OpenLoopRound> ofService = new ArrayList<>();
         List<CallCost> peerCosts = peers.stream().map(peer -> cost.of(peer.port(), peer.pid())).toList();
+        CallCost.OkCount serviceOk = () -> sign.okCount().applyAsLong(metrics.scrape());
         // The JIT compiles for the load it has seen: after the closed loop's full batches, a steady
         // rate takes other paths (a batch of one command, event loops that wait between calls), and
         // the service's compiler threads were still recompiling and deoptimizing through its first
@@ -272,7 +273,7 @@ public final class ServiceBenchmark {
         if (warmupCalls > 0) {
             // openLoop sends one second more than it is given.
             int warmupSeconds = Math.max(1, warmupCalls / rate - 1);
-            cost.openLoop(sign, rate, warmupSeconds, () -> sign.okCount().applyAsLong(metrics.scrape()), stalls);
+            cost.openLoop(sign, rate, warmupSeconds, serviceOk, stalls);
             for (int i = 0; i < peers.size(); i++) {
                 peerCosts.get(i).openLoop(peers.get(i).sign(), rate, warmupSeconds, peers.get(i)::okCount, stalls);
             }
@@ -280,7 +281,7 @@ public final class ServiceBenchmark {
         List<List<CallCost.OpenLoopRound>> ofPeers = new ArrayList<>();
         peers.forEach(peer -> ofPeers.add(new ArrayList<>()));
         for (int round = 0; round < rounds; round++) {
-            ofService.add(cost.openLoop(sign, rate, seconds, () -> sign.okCount().applyAsLong(metrics.scrape()), stalls));
+            ofService.add(cost.openLoop(sign, rate, seconds, serviceOk, stalls));
             for (int i = 0; i < peers.size(); i++) {
                 PeerServer peer = peers.get(i);
                 ofPeers.get(i).add(peerCosts.get(i).openLoop(peer.sign(), rate, seconds, peer::okCount, stalls));
