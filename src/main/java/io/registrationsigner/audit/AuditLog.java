@@ -30,6 +30,7 @@ public class AuditLog {
 
     private static final Logger LOG = Logger.getLogger("signer.audit");
 
+    // The line's fields in its order, and their MDC keys.
     private static final String[] FIELDS = { "caller", "application", "user", "scheme", "credential", "outcome" };
 
     private final boolean enabled;
@@ -54,10 +55,9 @@ public class AuditLog {
                 // A user id that breaks Sinch's rule is caller input of any length and content: not logged.
                 UserIds.problem(event.userId()).isEmpty() ? event.userId() : "(invalid)",
                 event.scheme().tag(), event.credentialId() == null ? "-" : event.credentialId(), event.outcome().tag() };
-        StringBuilder line = new StringBuilder(160).append("credential");
-        for (int i = 0; i < FIELDS.length; i++) {
-            line.append(' ').append(FIELDS[i]).append('=').append(values[i]);
-        }
+        // One concatenation, sized exactly: a StringBuilder would be copied again into the log record's String.
+        String line = "credential caller=" + values[0] + " application=" + values[1] + " user=" + values[2]
+                + " scheme=" + values[3] + " credential=" + values[4] + " outcome=" + values[5];
         if (groupCommit.isEmpty()) {
             log(line, values);
         } else {
@@ -70,7 +70,7 @@ public class AuditLog {
         return groupCommit.isPresent() ? groupCommit.get() : AT_ONCE;
     }
 
-    private void log(StringBuilder line, String[] values) {
+    private void log(String line, String[] values) {
         if (!mdc) {
             LOG.info(line);
             return;
