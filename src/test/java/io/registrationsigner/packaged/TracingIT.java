@@ -118,6 +118,13 @@ class TracingIT {
             assertNotNull(audit, "no JSON audit line");
             assertEquals(traceId, audit.path("mdc").path("traceId").asText(), audit.toString());
             assertEquals(16, audit.path("mdc").path("spanId").asText().length(), audit.toString());
+            // The audit fields are JSON fields too, with the values the line's text gives them.
+            JsonNode mdc = audit.path("mdc");
+            for (String field : List.of("caller", "application", "user", "scheme", "credential", "outcome")) {
+                assertTrue(mdc.hasNonNull(field), field + " missing: " + audit);
+                assertTrue(audit.path("message").asText().contains(" " + field + "=" + mdc.path(field).asText()), audit.toString());
+            }
+            assertEquals("json-user", mdc.path("user").asText(), audit.toString());
         });
     }
 
