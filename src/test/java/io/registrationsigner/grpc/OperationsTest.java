@@ -112,6 +112,33 @@ class OperationsTest extends ServiceTestBase {
     }
 
     @Test
+    void jvmMetricsAreReadWhenPrometheusScrapes() {
+        String before = metrics();
+        // The tests run in the service's JVM: this collection is the service's.
+        System.gc();
+        String after = metrics();
+        assertTrue(sum(after, "jvm_gc_pause_seconds_count") > sum(before, "jvm_gc_pause_seconds_count"),
+                "the collection is not counted in jvm_gc_pause_seconds_count");
+        assertTrue(sum(after, "jvm_gc_pause_seconds_sum") > 0, "no time in jvm_gc_pause_seconds_sum");
+        assertTrue(sum(after, "jvm_gc_live_data_size_bytes") > 0, "no live data after a full collection");
+        assertTrue(sum(after, "jvm_gc_max_data_size_bytes") > 0, "no max data size");
+        for (String kept : List.of("jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
+                "jvm_info_total")) {
+            assertTrue(after.lines().anyMatch(line -> line.startsWith(kept)), kept + " is missing");
+        }
+        // Only Micrometer's notification listeners make these: none may listen after every collection.
+        for (String listening : List.of("jvm_gc_pause_seconds_max", "jvm_gc_overhead", "jvm_memory_usage_after_gc",
+                "jvm_gc_memory_allocated_bytes_total")) {
+            assertFalse(after.contains(listening), listening + " is there: a binder listens for GC notifications");
+        }
+    }
+
+    private static double sum(String metrics, String name) {
+        return metrics.lines().filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
     void pathsThatStrangersMakeUpGrowNoMetricSeries() throws Exception {
         long seriesBefore = metrics().lines().filter(line -> !line.startsWith("#")).count();
         for (int i = 0; i < 30; i++) {
