@@ -25,8 +25,8 @@ import io.quarkus.micrometer.runtime.binder.JVMInfoBinder;
  * the garbage collectors read from their MXBeans when Prometheus scrapes. Quarkus' binder has
  * Micrometer's {@code JvmGcMetrics} and {@code JvmHeapPressureMetrics} listen for the JMX notification
  * that follows every collection: the JVM then builds it and runs the listeners right after each
- * pause, beside the calls that the pause held, and the young pauses were longer with them
- * (docs/performance.md). Read at scrape time, the collectors cost nothing between scrapes.
+ * pause, on a core that the calls held by the pause are waiting for (docs/performance.md). Read
+ * at scrape time, the collectors cost nothing between scrapes.
  */
 @Singleton
 public class JvmMetrics implements MeterBinder {
