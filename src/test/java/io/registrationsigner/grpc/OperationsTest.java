@@ -117,11 +117,12 @@ class OperationsTest extends ServiceTestBase {
         // The tests run in the service's JVM: this collection is the service's.
         System.gc();
         String after = metrics();
-        assertTrue(sum(after, "jvm_gc_pause_seconds_count") > sum(before, "jvm_gc_pause_seconds_count"),
-                "the collection is not counted in jvm_gc_pause_seconds_count");
-        assertTrue(sum(after, "jvm_gc_pause_seconds_sum") > 0, "no time in jvm_gc_pause_seconds_sum");
-        assertTrue(sum(after, "jvm_gc_live_data_size_bytes") > 0, "no live data after a full collection");
-        assertTrue(sum(after, "jvm_gc_max_data_size_bytes") > 0, "no max data size");
+        String pauses = "jvm_gc_pause_seconds_count";
+        assertTrue(PrometheusText.sum(after, pauses) > PrometheusText.sum(before, pauses),
+                "the collection is not counted in " + pauses);
+        assertTrue(PrometheusText.sum(after, "jvm_gc_pause_seconds_sum") > 0, "no time in jvm_gc_pause_seconds_sum");
+        assertTrue(PrometheusText.sum(after, "jvm_gc_live_data_size_bytes") > 0, "no live data after a collection");
+        assertTrue(PrometheusText.sum(after, "jvm_gc_max_data_size_bytes") > 0, "no max data size");
         for (String kept : List.of("jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
                 "jvm_info_total")) {
             assertTrue(after.lines().anyMatch(line -> line.startsWith(kept)), kept + " is missing");
@@ -131,11 +132,6 @@ class OperationsTest extends ServiceTestBase {
                 "jvm_gc_memory_allocated_bytes_total")) {
             assertFalse(after.contains(listening), listening + " is there: a binder listens for GC notifications");
         }
-    }
-
-    private static double sum(String metrics, String name) {
-        return metrics.lines().filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test

@@ -17,4 +17,12 @@ public final class PrometheusText {
                 .findFirst()
                 .orElse(0);
     }
+
+    /** The sum of all samples of {@code name}, whatever their labels. */
+    public static double sum(String body, String name) {
+        return body.lines()
+                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
 }
