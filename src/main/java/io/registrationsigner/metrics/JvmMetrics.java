@@ -66,12 +66,12 @@ public class JvmMetrics implements MeterBinder {
     }
 
     /** The MXBeans that time a collector's concurrent work, not its pauses: ZGC's, Shenandoah's, G1's. */
-    static boolean isConcurrent(String collector) {
+    private static boolean isConcurrent(String collector) {
         return collector.endsWith("Cycles") || collector.equals("G1 Concurrent GC");
     }
 
     /** Serial's Tenured Gen, Parallel's PS Old Gen, G1 Old Gen, ZGC Old Generation. */
-    static boolean isLongLived(String pool) {
+    private static boolean isLongLived(String pool) {
         return pool.contains("Old") || pool.contains("Tenured");
     }
 
