@@ -2,7 +2,9 @@ package io.registrationsigner.bench;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +24,8 @@ import io.registrationsigner.testing.TestCaller;
  * What a call costs, for each of the three RPCs and each connection shape: the service's CPU
  * per call (user + system, from /proc/PID/stat), beside calls per second and closed-loop
  * latency. Each measurement first warms up in rounds until two rounds in a row agree within 5 %
- * on both throughput and CPU per call (the JIT is done), and says how long that took. The load
+ * on both throughput and CPU per call and the JVM's JIT compiler threads took under 5 % of the
+ * second round's CPU (the JIT is done), and says how long that took. The load
  * comes from h2load with one prepared gRPC frame per RPC; whether each call succeeded comes from
  * the service's own counters, since h2load sees HTTP 200 even for a gRPC error.
  */
@@ -102,7 +105,9 @@ final class CallCost {
             double[] now = run(rpc, shape, round, metrics).summary();
             warmupCalls += round;
             rounds++;
-            if (previous != null && close(previous[0], now[0]) && close(previous[1], now[1])) {
+            // The compiler threads' CPU is part of the process's: a round can agree with the one
+            // before while the JIT still recompiles, and then a later round costs less.
+            if (previous != null && close(previous[0], now[0]) && close(previous[1], now[1]) && now[2] < SETTLED) {
                 break;
             }
             previous = now;
@@ -115,26 +120,29 @@ final class CallCost {
                 measured.cpuMicrosPerCall(), percentile(latencies, 50), percentile(latencies, 99), percentile(latencies, 99.9));
     }
 
-    private record Run(double callsPerSecond, double cpuMicrosPerCall, long[] latencies) {
+    /** @param compilerShare the JIT compiler threads' part of the process's CPU during the run */
+    private record Run(double callsPerSecond, double cpuMicrosPerCall, double compilerShare, long[] latencies) {
         double[] summary() {
-            return new double[] { callsPerSecond, cpuMicrosPerCall };
+            return new double[] { callsPerSecond, cpuMicrosPerCall, compilerShare };
         }
     }
 
     private Run run(Rpc rpc, Shape shape, int calls, OkCount metrics) throws IOException, InterruptedException {
         long okBefore = metrics.read();
         long cpuBefore = Proc.cpuTicks(servicePid);
+        long compilerBefore = Proc.compilerTicks(servicePid);
         long start = System.nanoTime();
         long[] latencies = h2load(rpc, shape, calls).nanos();
         double seconds = (System.nanoTime() - start) / 1e9;
         long cpuTicks = Proc.cpuTicks(servicePid) - cpuBefore;
+        long compilerTicks = Proc.compilerTicks(servicePid) - compilerBefore;
         long ok = metrics.read() - okBefore;
         if (ok != calls) {
             throw new AssertionError(rpc.name() + " " + shape + ": the service answered " + ok + " of " + calls
                     + " calls as expected");
         }
         // A clock tick is 10 ms of CPU.
-        return new Run(calls / seconds, cpuTicks * 10_000.0 / calls, latencies);
+        return new Run(calls / seconds, cpuTicks * 10_000.0 / calls, (double) compilerTicks / Math.max(1, cpuTicks), latencies);
     }
 
     /** One open-loop round: the rate achieved, the latencies of the calls counted (ns), the machine's longest stall (ms). */
@@ -279,9 +287,34 @@ final class CallCost {
 
         /** utime + stime, in clock ticks (1/100 s on Linux). */
         static long cpuTicks(long pid) throws IOException {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return cpuTicks(Path.of("/proc", Long.toString(pid), "stat"));
+        }
+
+        private static long cpuTicks(Path statFile) throws IOException {
+            String stat = Files.readString(statFile);
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+
+        /**
+         * utime + stime of HotSpot's JIT compiler threads ("C1 CompilerThread0"..., "C2 ...", their
+         * names cut to 15 characters by the kernel); 0 for a process that has none, such as the peers.
+         */
+        static long compilerTicks(long pid) throws IOException {
+            long ticks = 0;
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+                for (Path task : tasks) {
+                    try {
+                        String name = Files.readString(task.resolve("comm")).strip();
+                        if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+                            ticks += cpuTicks(task.resolve("stat"));
+                        }
+                    } catch (NoSuchFileException threadEnded) {
+                        // HotSpot adds and retires compiler threads as its queue grows and shrinks.
+                    }
+                }
+            }
+            return ticks;
         }
     }
 }
