@@ -141,8 +141,10 @@ final class CallCost {
             throw new AssertionError(rpc.name() + " " + shape + ": the service answered " + ok + " of " + calls
                     + " calls as expected");
         }
+        // A compiler thread that retired during the run took its ticks with it: the JIT was busy.
+        double compilerShare = compilerTicks < 0 ? 1 : (double) compilerTicks / Math.max(1, cpuTicks);
         // A clock tick is 10 ms of CPU.
-        return new Run(calls / seconds, cpuTicks * 10_000.0 / calls, (double) compilerTicks / Math.max(1, cpuTicks), latencies);
+        return new Run(calls / seconds, cpuTicks * 10_000.0 / calls, compilerShare, latencies);
     }
 
     /** One open-loop round: the rate achieved, the latencies of the calls counted (ns), the machine's longest stall (ms). */
