@@ -53,6 +53,8 @@ final class CallCost {
     }
 
     private static final double SETTLED = 0.05;
+    /** The most of a round's CPU that the JIT compiler threads may take for the round to count as settled. */
+    private static final double JIT_QUIET = 0.05;
 
     private final Path dir;
     private final int port;
@@ -99,15 +101,16 @@ final class CallCost {
     Measurement measure(Rpc rpc, Shape shape, int calls, OkCount metrics) throws IOException, InterruptedException {
         long warmupStart = System.nanoTime();
         long warmupCalls = 0;
-        double[] previous = null;
+        Run previous = null;
         int rounds = 0;
         while (rounds < maxRounds) {
-            double[] now = run(rpc, shape, round, metrics).summary();
+            Run now = run(rpc, shape, round, metrics);
             warmupCalls += round;
             rounds++;
             // The compiler threads' CPU is part of the process's: a round can agree with the one
             // before while the JIT still recompiles, and then a later round costs less.
-            if (previous != null && close(previous[0], now[0]) && close(previous[1], now[1]) && now[2] < SETTLED) {
+            if (previous != null && close(previous.callsPerSecond(), now.callsPerSecond())
+                    && close(previous.cpuMicrosPerCall(), now.cpuMicrosPerCall()) && now.compilerShare() < JIT_QUIET) {
                 break;
             }
             previous = now;
@@ -122,9 +125,6 @@ final class CallCost {
 
     /** @param compilerShare the JIT compiler threads' part of the process's CPU during the run */
     private record Run(double callsPerSecond, double cpuMicrosPerCall, double compilerShare, long[] latencies) {
-        double[] summary() {
-            return new double[] { callsPerSecond, cpuMicrosPerCall, compilerShare };
-        }
     }
 
     private Run run(Rpc rpc, Shape shape, int calls, OkCount metrics) throws IOException, InterruptedException {
