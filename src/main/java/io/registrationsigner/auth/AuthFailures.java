@@ -1,11 +1,11 @@
 package io.registrationsigner.auth;
 
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.registrationsigner.credential.ErrorReason;
+import io.registrationsigner.logging.LogThrottle;
 
 /**
  * Failed authentications, counted by reason ({@code signer_auth_failures_total}) and logged at
@@ -31,7 +32,7 @@ public class AuthFailures {
     static final List<ErrorReason> REASONS = List.of(ErrorReason.NO_CREDENTIAL, ErrorReason.MALFORMED_AUTHORIZATION,
             ErrorReason.UNKNOWN_TOKEN, ErrorReason.UNKNOWN_CERTIFICATE, ErrorReason.AMBIGUOUS_END_USER);
 
-    private record Meter(Counter count, AtomicLong nextLogNanos, AtomicLong unlogged) {
+    private record Meter(Counter count, LogThrottle log) {
     }
 
     private final Map<ErrorReason, Meter> meters = new EnumMap<>(ErrorReason.class);
@@ -41,21 +42,17 @@ public class AuthFailures {
             meters.put(reason, new Meter(Counter.builder("signer.auth.failures")
                     .description("Calls refused before the service, by reason")
                     .tag("reason", reason.name().toLowerCase(Locale.ROOT))
-                    .register(registry), new AtomicLong(System.nanoTime()), new AtomicLong()));
+                    .register(registry), new LogThrottle(Duration.ofSeconds(LOG_INTERVAL_SECONDS))));
         }
     }
 
     void record(ErrorReason reason, String message, SocketAddress peer) {
         Meter meter = meters.get(reason);
         meter.count().increment();
-        long now = System.nanoTime();
-        long next = meter.nextLogNanos().get();
-        if (now - next >= 0 && meter.nextLogNanos().compareAndSet(next, now + LOG_INTERVAL_SECONDS * 1_000_000_000L)) {
-            long unlogged = meter.unlogged().getAndSet(0);
+        long unlogged = meter.log().admit();
+        if (unlogged >= 0) {
             LOG.warnf("Call refused (%s) from %s: %s%s", reason.name().toLowerCase(Locale.ROOT), peer, message,
-                    unlogged > 0 ? "; " + unlogged + " more such since the last line" : "");
-        } else {
-            meter.unlogged().incrementAndGet();
+                    LogThrottle.andUnlogged(unlogged));
         }
     }
 }

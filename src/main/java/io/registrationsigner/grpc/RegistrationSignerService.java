@@ -22,6 +22,7 @@ import io.registrationsigner.credential.ErrorReason;
 import io.registrationsigner.grpc.status.GrpcErrors;
 import io.registrationsigner.registration.Credential;
 import io.registrationsigner.registration.CredentialRequest;
+import io.registrationsigner.registration.Lifetime;
 import io.registrationsigner.registration.Registrations;
 import io.registrationsigner.signing.Verification;
 import io.smallrye.mutiny.Uni;
@@ -54,8 +55,8 @@ public class RegistrationSignerService implements RegistrationSigner {
 
     @Override
     public Uni<IssueRegistrationTokenResponse> issueRegistrationToken(IssueRegistrationTokenRequest request) {
-        Optional<Duration> tokenTtl = request.hasTokenTtl() ? Optional.of(duration(request.getTokenTtl())) : Optional.empty();
-        Optional<Duration> instanceTtl = request.hasInstanceTtl() ? Optional.of(duration(request.getInstanceTtl()))
+        Optional<Lifetime> tokenTtl = request.hasTokenTtl() ? Optional.of(lifetime(request.getTokenTtl())) : Optional.empty();
+        Optional<Lifetime> instanceTtl = request.hasInstanceTtl() ? Optional.of(lifetime(request.getInstanceTtl()))
                 : Optional.empty();
         return answer(request.getApplicationKey(), request.getUserId(), call -> registrations
                 .issueToken(call, tokenTtl, instanceTtl)
@@ -115,8 +116,8 @@ public class RegistrationSignerService implements RegistrationSigner {
                 .map(deadline -> Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)));
     }
 
-    /** Exact, and negative if the caller sent a negative one: the flow refuses it. */
-    private static Duration duration(com.google.protobuf.Duration duration) {
-        return Duration.ofSeconds(duration.getSeconds(), duration.getNanos());
+    /** As sent, unchecked: the flow refuses what is no valid duration, or negative, with an audit line. */
+    private static Lifetime lifetime(com.google.protobuf.Duration duration) {
+        return new Lifetime(duration.getSeconds(), duration.getNanos());
     }
 }

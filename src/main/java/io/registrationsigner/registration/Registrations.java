@@ -94,8 +94,8 @@ public class Registrations {
      * @param tokenTtl the token's lifetime, default {@code signer.token.default-ttl}
      * @param instanceTtl the SDK instance's lifetime, if the caller sets one
      */
-    public Uni<RegistrationTokens.IssuedToken> issueToken(CredentialRequest request, Optional<Duration> tokenTtl,
-            Optional<Duration> instanceTtl) {
+    public Uni<RegistrationTokens.IssuedToken> issueToken(CredentialRequest request, Optional<Lifetime> tokenTtl,
+            Optional<Lifetime> instanceTtl) {
         long start = System.nanoTime();
         String userId = request.userId();
         String nonce = UUID.randomUUID().toString();
@@ -103,7 +103,8 @@ public class Registrations {
                 (caller, application, token, failure) -> recordIssued(caller, application, userId, Scheme.JWT,
                         token == null ? null : nonce, failure, start),
                 (application, caller) -> {
-                    Duration ttl = wholeSeconds(tokenTtl.orElse(tokenPolicy.defaultTtl()), TOKEN_TTL_OUT_OF_RANGE);
+                    Duration ttl = wholeSeconds(tokenTtl.orElseGet(() -> Lifetime.of(tokenPolicy.defaultTtl())),
+                            TOKEN_TTL_OUT_OF_RANGE);
                     refuse(tokenPolicy.tokenTtlProblem(ttl), TOKEN_TTL_OUT_OF_RANGE);
                     Optional<Duration> instance = instanceTtl.map(given -> wholeSeconds(given, INSTANCE_TTL_OUT_OF_RANGE));
                     refuse(instance.flatMap(tokenPolicy::instanceTtlProblem), INSTANCE_TTL_OUT_OF_RANGE);
@@ -232,11 +233,15 @@ public class Registrations {
     }
 
     /** JWT times are whole seconds; a negative lifetime is no lifetime. */
-    private static Duration wholeSeconds(Duration duration, ErrorReason outOfRange) {
-        if (duration.isNegative()) {
+    private static Duration wholeSeconds(Lifetime lifetime, ErrorReason outOfRange) {
+        String problem = lifetime.problem();
+        if (problem != null) {
+            throw new Failure(outOfRange, problem);
+        }
+        if (lifetime.isNegative()) {
             throw new Failure(outOfRange, "durations must not be negative");
         }
-        return Duration.ofSeconds(duration.getSeconds());
+        return Duration.ofSeconds(lifetime.seconds());
     }
 
     private static void refuse(Optional<String> problem, ErrorReason reason) {

@@ -16,11 +16,11 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * At start-up, asks Redis whether it may evict keys that have no expiry, as the sequence keys
- * have none ({@code maxmemory-policy allkeys-*}): an evicted key starts again below values
- * handed out before. Without the clock floor that stops start-up; with it, it is logged as an
- * error. A Redis that cannot be asked (down, or CONFIG disabled, as on some managed services) is
- * logged and does not stop start-up.
+ * At start-up, asks Redis whether it may evict sequence keys: any key under {@code allkeys-*},
+ * and under {@code volatile-*} the keys with an expiry, which sequence keys have with the clock
+ * floor. An evicted key starts again: without the floor below values handed out before, which
+ * stops start-up; with it at the clock, which is logged as an error. A Redis that cannot be asked
+ * (down, or CONFIG disabled, as on some managed services) is logged and does not stop start-up.
  */
 @ApplicationScoped
 public class EvictionCheck {
@@ -48,12 +48,13 @@ public class EvictionCheck {
                     POLICY, e.getClass().getSimpleName());
             return;
         }
-        if (policy.isEmpty() || !policy.get().startsWith("allkeys-")) {
+        boolean keysExpire = config.floor() == SequenceConfig.Floor.EPOCH_MILLIS;
+        if (policy.isEmpty() || !(policy.get().startsWith("allkeys-") || keysExpire && policy.get().startsWith("volatile-"))) {
             return;
         }
-        String problem = "Redis' " + POLICY + " is " + policy.get() + ": it may evict sequence keys, which have no"
-                + " expiry, and a user's next sequence would then start again";
-        if (config.floor() == SequenceConfig.Floor.NONE) {
+        String problem = "Redis' " + POLICY + " is " + policy.get() + ": it may evict sequence keys, and a user's next"
+                + " sequence would then start again";
+        if (!keysExpire) {
             throw new ConfigurationException(problem + " at 1, below values handed out before. Set " + POLICY
                     + " noeviction (or volatile-*) in Redis, or signer.sequence.floor=epoch-millis");
         }

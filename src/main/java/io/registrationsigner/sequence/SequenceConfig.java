@@ -1,5 +1,8 @@
 package io.registrationsigner.sequence;
 
+import java.time.Duration;
+import java.util.Optional;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -13,6 +16,16 @@ public interface SequenceConfig {
     /** The lowest value a sequence may take: {@code epoch-millis} or {@code none}. */
     @WithDefault("epoch-millis")
     Floor floor();
+
+    /**
+     * How long a user's sequence key lives after its last use, with the {@code epoch-millis} floor
+     * (unset: {@link #DEFAULT_TTL}); the next sequence after it expired is the clock's, above every
+     * one handed out before. Refused with {@code none}, whose keys must live for ever.
+     */
+    Optional<Duration> ttl();
+
+    /** Thirty days: a user who registers once a month keeps a key; one who left frees it. */
+    Duration DEFAULT_TTL = Duration.ofDays(30);
 
     enum Floor {
         /**

@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import jakarta.inject.Singleton;
 
+import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import io.registrationsigner.redis.RedisConfig;
 import io.registrationsigner.redis.RedisPipeline;
 import io.registrationsigner.redis.RedisUnavailableException;
@@ -13,18 +15,21 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * Per-(application, user) registration sequences in Redis. {@code INCR} is atomic on the Redis
+ * Per-(application, user) registration sequences in Redis, one key each, which expires
+ * {@code signer.sequence.ttl} after its last use (with the clock floor only). {@code INCR} is atomic on the Redis
  * side, so any number of replicas share one counter and nothing in this process decides a value.
  * Each call is one round trip on one key, so it works the same on a standalone Redis, behind
  * Sentinel and on a Cluster.
  */
+@Startup
 @Singleton
 public class SequenceStore {
 
     /**
-     * INCR, raised to the Redis server's clock in milliseconds when below it. One script, so no
-     * other call sees the key between the two steps; TIME is allowed because Redis replicates a
-     * script's effects (the INCR and the SET), not the script.
+     * INCR, raised to the Redis server's clock in milliseconds when below it, and the key's expiry
+     * (ARGV[1], in ms) renewed. One script, so no other call sees the key between the steps; TIME
+     * is allowed because Redis replicates a script's effects (the INCR, the SET, the PEXPIRE), not
+     * the script.
      */
     static final String INCR_WITH_EPOCH_MILLIS_FLOOR = """
             local n = redis.call('INCR', KEYS[1])
@@ -32,18 +37,41 @@ public class SequenceStore {
             local floor = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
             if n < floor then
                 n = floor
-                redis.call('SET', KEYS[1], string.format('%.0f', n))
+                redis.call('SET', KEYS[1], string.format('%.0f', n), 'PX', ARGV[1])
+            else
+                redis.call('PEXPIRE', KEYS[1], ARGV[1])
             end
             return n""";
 
     private final RedisPipeline redis;
     private final SequenceConfig config;
     private final Duration timeout;
+    private final String ttlMillis;
 
     SequenceStore(RedisPipeline redis, SequenceConfig config, RedisConfig redisConfig) {
         this.redis = redis;
         this.config = config;
         this.timeout = redisConfig.timeout();
+        this.ttlMillis = Long.toString(ttl(config).toMillis());
+    }
+
+    /**
+     * The expiry of sequence keys: safe only with the clock floor, under which an expired key's
+     * next value is still above every one handed out before.
+     */
+    static Duration ttl(SequenceConfig config) {
+        if (config.floor() == SequenceConfig.Floor.NONE) {
+            if (config.ttl().isPresent()) {
+                throw new ConfigurationException("signer.sequence.ttl needs signer.sequence.floor=epoch-millis: with"
+                        + " floor none an expired key would start again at 1, below sequences handed out before");
+            }
+            return Duration.ZERO;
+        }
+        Duration ttl = config.ttl().orElse(SequenceConfig.DEFAULT_TTL);
+        if (ttl.toMillis() < 1) {
+            throw new ConfigurationException("signer.sequence.ttl must be at least 1ms; it is " + ttl);
+        }
+        return ttl;
     }
 
     /** The next sequence of the pair. Fails with {@link RedisUnavailableException}. */
@@ -51,7 +79,7 @@ public class SequenceStore {
         String key = key(applicationKey, userId);
         Request request = switch (config.floor()) {
             case NONE -> Request.cmd(Command.INCR).arg(key);
-            case EPOCH_MILLIS -> Request.cmd(Command.EVAL).arg(INCR_WITH_EPOCH_MILLIS_FLOOR).arg(1).arg(key);
+            case EPOCH_MILLIS -> Request.cmd(Command.EVAL).arg(INCR_WITH_EPOCH_MILLIS_FLOOR).arg(1).arg(key).arg(ttlMillis);
         };
         Uni<Long> next = redis.send(request).map(Response::toLong);
         return RedisUnavailableException.bounded(next, timeout, "the sequence store");

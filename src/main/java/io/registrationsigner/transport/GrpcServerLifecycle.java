@@ -18,7 +18,13 @@ import io.grpc.ForwardingServerBuilder;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.InternalProtocolNegotiators;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.quarkus.grpc.runtime.config.GrpcServerConfiguration;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -27,8 +33,6 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.tls.TlsConfiguration;
 import io.registrationsigner.redis.RedisConfig;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.ClientAuth;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.net.SSLOptions;
 import io.vertx.grpc.VertxServer;
@@ -49,7 +53,16 @@ public class GrpcServerLifecycle {
     private static final Logger LOG = Logger.getLogger(GrpcServerLifecycle.class);
     private static final Duration MARGIN = Duration.ofMillis(500);
 
+    /**
+     * HTTP/2 flow control: the bytes a client may send on a connection, and on each call, before
+     * the server has read them. Four of the largest requests; grpc-java's default is 1 MiB, grown
+     * further by its bandwidth-delay probes.
+     */
+    static final int FLOW_CONTROL_WINDOW = 64 * 1024;
+
     private final ServerTls tls;
+    private final ServerLimitsConfig limits;
+    private final ConnectionGuard guard;
     private final Duration delay;
     private final Duration drainTime;
     private final Vertx vertx;
@@ -57,9 +70,11 @@ public class GrpcServerLifecycle {
     /** Vert.x's wrapper of grpc-java's server, once built. */
     private volatile VertxServer server;
 
-    GrpcServerLifecycle(ServerTls tls, RedisConfig redis, @ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> delay,
+    GrpcServerLifecycle(ServerTls tls, ServerLimitsConfig limits, ConnectionGuard guard, RedisConfig redis, @ConfigProperty(name = "quarkus.shutdown.delay") Optional<Duration> delay,
             @ConfigProperty(name = "quarkus.grpc.server.use-separate-server") boolean separateServer, Vertx vertx) {
         this.tls = tls;
+        this.limits = limits;
+        this.guard = guard;
         this.vertx = vertx;
         this.buildsTheServer = buildsTheServer(separateServer);
         this.delay = delay.orElse(Duration.ZERO);
@@ -75,9 +90,19 @@ public class GrpcServerLifecycle {
     OwnedServerBuilder builder(Vertx quarkusVertx, GrpcServerConfiguration configuration, LaunchMode launchMode) {
         int port = launchMode == LaunchMode.TEST ? configuration.testPort() : configuration.port();
         VertxServerBuilder builder = VertxServerBuilder.forAddress(quarkusVertx, configuration.host(), port);
-        tls.configuration().ifPresent(configured -> builder.useSsl(options -> useTls(configured, options)));
-        // The keep-alive settings that quarkus-grpc applies to its own server, so that they keep their meaning.
         NettyServerBuilder netty = builder.nettyBuilder();
+        // TLS set up here rather than by Vert.x (useSsl), which would replace the guarded negotiator with its own.
+        netty.protocolNegotiator(guard.guarding(tls.configuration()
+                .map(configured -> InternalProtocolNegotiators.serverTls(sslContext(configured)))
+                .orElseGet(InternalProtocolNegotiators::serverPlaintext)));
+        // grpc-java's defaults are unlimited; docs/security.md#before-authentication says why these.
+        netty.maxConcurrentCallsPerConnection(limits.maxConcurrentCallsPerConnection())
+                .flowControlWindow(FLOW_CONTROL_WINDOW)
+                .maxConnectionIdle(limits.maxConnectionIdle().toNanos(), TimeUnit.NANOSECONDS)
+                .maxConnectionAge(limits.maxConnectionAge().toNanos(), TimeUnit.NANOSECONDS)
+                .maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toNanos(), TimeUnit.NANOSECONDS)
+                .maxRstFramesPerWindow(limits.maxResetsPer10s(), 10);
+        // The keep-alive settings that quarkus-grpc applies to its own server, so that they keep their meaning.
         configuration.netty().keepAliveTime().ifPresent(time -> netty.keepAliveTime(time.toNanos(), TimeUnit.NANOSECONDS));
         configuration.netty().permitKeepAliveTime()
                 .ifPresent(time -> netty.permitKeepAliveTime(time.toNanos(), TimeUnit.NANOSECONDS));
@@ -87,6 +112,31 @@ public class GrpcServerLifecycle {
         builder.decompressorRegistry(DecompressorRegistry.emptyInstance().with(new Codec.Gzip(), false)
                 .with(Codec.Identity.NONE, false));
         return new OwnedServerBuilder(builder, this);
+    }
+
+    /**
+     * The server's TLS, as Vert.x would make it from the configuration: HTTP/2 by ALPN, the
+     * configured protocols and cipher suites, and a client certificate asked for, not required,
+     * when there is a trust store (a caller without one may present a token).
+     */
+    private SslContext sslContext(TlsConfiguration configuration) {
+        try {
+            SslContextBuilder context = GrpcSslContexts.configure(
+                    SslContextBuilder.forServer(configuration.getKeyStoreOptions().getKeyManagerFactory(vertx)), SslProvider.JDK);
+            SSLOptions ssl = configuration.getSSLOptions();
+            context.protocols(ssl.getEnabledSecureTransportProtocols().toArray(String[]::new));
+            if (!ssl.getEnabledCipherSuites().isEmpty()) {
+                context.ciphers(ssl.getEnabledCipherSuites());
+            }
+            if (configuration.getTrustStoreOptions() != null) {
+                context.trustManager(configuration.getTrustStoreOptions().getTrustManagerFactory(vertx))
+                        .clientAuth(ClientAuth.OPTIONAL);
+            }
+            return context.build();
+        } catch (Exception e) {
+            throw new IllegalStateException("Unable to set up TLS for the gRPC port from " + tls.property() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     boolean tlsEnabled() {
@@ -100,18 +150,6 @@ public class GrpcServerLifecycle {
         }
         // Vert.x 4 names its native transports only in internal API: EpollTransport, KQueueTransport.
         return ((VertxInternal) vertx).transport().getClass().getSimpleName().replace("Transport", "").toLowerCase(Locale.ROOT);
-    }
-
-    private static void useTls(TlsConfiguration configuration, HttpServerOptions options) {
-        options.setSsl(true).setUseAlpn(true).setKeyCertOptions(configuration.getKeyStoreOptions());
-        SSLOptions ssl = configuration.getSSLOptions();
-        options.setEnabledSecureTransportProtocols(ssl.getEnabledSecureTransportProtocols());
-        ssl.getEnabledCipherSuites().forEach(options::addEnabledCipherSuite);
-        options.setSslHandshakeTimeout(ssl.getSslHandshakeTimeout()).setSslHandshakeTimeoutUnit(ssl.getSslHandshakeTimeoutUnit());
-        // Ask for a client certificate, verified against the trust store; a caller without one may present a token.
-        if (configuration.getTrustStoreOptions() != null) {
-            options.setTrustOptions(configuration.getTrustStoreOptions()).setClientAuth(ClientAuth.REQUEST);
-        }
     }
 
     private void built(VertxServer built) {

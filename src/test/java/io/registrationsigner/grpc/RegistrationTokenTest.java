@@ -80,6 +80,34 @@ class RegistrationTokenTest extends ServiceTestBase {
     }
 
     @Test
+    void durationsThatNoDurationCanHoldAreInvalidArgumentsWithTheirFieldAndAnAuditLine() {
+        Map<String, String> refused = Map.of("application", "other", "scheme", "jwt", "outcome", "invalid_argument");
+        double before = PrometheusText.value(metrics(), "signer_credentials_total", refused);
+        Duration extreme = Duration.newBuilder().setSeconds(Long.MIN_VALUE).setNanos(-1).build();
+        Duration mixedSigns = Duration.newBuilder().setSeconds(120).setNanos(-1).build();
+        Duration tooLong = Duration.newBuilder().setSeconds(Long.MAX_VALUE).setNanos(999_999_999).build();
+        assertField(request("bob", TestApplication.OTHER).toBuilder().setTokenTtl(extreme).build(), "token_ttl",
+                "durations must be within 315576000000 seconds either way");
+        assertField(request("bob", TestApplication.OTHER).toBuilder().setInstanceTtl(extreme).build(), "instance_ttl",
+                "durations must be within 315576000000 seconds either way");
+        assertField(request("bob", TestApplication.OTHER).toBuilder().setTokenTtl(tooLong).build(), "token_ttl",
+                "durations must be within 315576000000 seconds either way");
+        assertField(request("bob", TestApplication.OTHER).toBuilder().setTokenTtl(mixedSigns).build(), "token_ttl",
+                "a duration's seconds and nanos must have the same sign");
+        // Recorded as every refusal is: the metric and the audit line come from one place.
+        assertEquals(4, PrometheusText.value(metrics(), "signer_credentials_total", refused) - before);
+    }
+
+    private void assertField(IssueRegistrationTokenRequest request, String field, String messageStart) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> signer(10).issueRegistrationToken(request));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().startsWith(messageStart), e.getStatus().getDescription());
+        com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(e);
+        assertEquals(field, StatusMessages.detail(details, com.google.rpc.BadRequest.class).orElseThrow()
+                .getFieldViolations(0).getField());
+    }
+
+    @Test
     void invalidInputsAndUnknownApplicationsGetTheErrorModel() {
         assertRejected(request("not a user", TestApplication.OTHER), Status.Code.INVALID_ARGUMENT, "user_id must be");
         assertRejected(request("u".repeat(256), TestApplication.OTHER), Status.Code.INVALID_ARGUMENT, "user_id must be");

@@ -52,6 +52,17 @@ public final class RawGrpc {
 
     public static Answer answer(URL service, String method, byte[] request, Map<String, String> headers)
             throws Exception {
+        return answer(service, method, frame(request, false), headers);
+    }
+
+    /** A call whose message has the compressed flag set, whatever grpc-encoding the headers give. */
+    public static Status callFlaggedCompressed(URL service, String method, byte[] request, Map<String, String> headers)
+            throws Exception {
+        return answer(service, method, frame(request, true), headers).status();
+    }
+
+    private static Answer answer(URL service, String method, Buffer framed, Map<String, String> headers)
+            throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
             HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
@@ -63,7 +74,7 @@ public final class RawGrpc {
                 response = client.request(options).compose(call -> {
                     call.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
                     headers.forEach(call::putHeader);
-                    return call.send(frame(request));
+                    return call.send(framed);
                 }).compose(answer -> answer.body().map(body -> answer)).toCompletionStage().toCompletableFuture()
                         .get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
@@ -88,8 +99,8 @@ public final class RawGrpc {
         }
     }
 
-    /** A length-prefixed, uncompressed gRPC message. */
-    private static Buffer frame(byte[] message) {
-        return Buffer.buffer().appendByte((byte) 0).appendInt(message.length).appendBytes(message);
+    /** A length-prefixed gRPC message, its compressed flag as given. */
+    private static Buffer frame(byte[] message, boolean compressedFlag) {
+        return Buffer.buffer().appendByte((byte) (compressedFlag ? 1 : 0)).appendInt(message.length).appendBytes(message);
     }
 }

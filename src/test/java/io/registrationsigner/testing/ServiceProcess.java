@@ -164,6 +164,30 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Its resident memory now ({@code VmRSS}) and at its peak so far ({@code VmHWM}), in bytes. */
+    public long residentBytes() {
+        return procStatus("VmRSS:");
+    }
+
+    public long peakResidentBytes() {
+        return procStatus("VmHWM:");
+    }
+
+    private long procStatus(String field) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status")).stream()
+                    .filter(line -> line.startsWith(field))
+                    .mapToLong(line -> Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]) * 1024)
+                    .findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Stops reading its console: once the pipe is full, its writes block. */
     public void stallConsole() {
         piped().setStalled(true);

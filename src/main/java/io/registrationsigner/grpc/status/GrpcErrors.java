@@ -16,6 +16,7 @@ import io.grpc.protobuf.StatusProto;
 import io.registrationsigner.credential.ErrorReason;
 import io.registrationsigner.credential.Failure;
 import io.registrationsigner.credential.Outcome;
+import io.registrationsigner.logging.LogThrottle;
 import io.registrationsigner.ratelimit.RateLimitedException;
 import io.registrationsigner.redis.RedisUnavailableException;
 
@@ -35,6 +36,8 @@ public final class GrpcErrors {
     static final Duration RETRY_UNAVAILABLE = Duration.ofMillis(200);
 
     private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
+    /** A Redis outage fails every call: one line per 10 s says so (signer_redis_up and the outcomes count them). */
+    private static final LogThrottle REDIS_FAILURES = new LogThrottle(Duration.ofSeconds(10));
 
     private GrpcErrors() {
     }
@@ -45,7 +48,11 @@ public final class GrpcErrors {
             return status;
         }
         if (failure instanceof RedisUnavailableException unavailable) {
-            LOG.warnf("Redis failure: %s (%s)", unavailable.getMessage(), describe(unavailable.getCause()));
+            long unlogged = REDIS_FAILURES.admit();
+            if (unlogged >= 0) {
+                LOG.warnf("Redis failure: %s (%s)%s", unavailable.getMessage(), describe(unavailable.getCause()),
+                        LogThrottle.andUnlogged(unlogged));
+            }
         }
         ErrorReason reason = ErrorReason.of(failure);
         if (reason == ErrorReason.INTERNAL_ERROR) {
