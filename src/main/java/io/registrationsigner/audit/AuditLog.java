@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 import io.quarkus.runtime.Startup;
+import io.registrationsigner.credential.ClientCertificate;
 import io.registrationsigner.credential.CredentialEvent;
 import io.registrationsigner.signing.UserIds;
 
@@ -32,6 +33,9 @@ public class AuditLog {
 
     // The line's fields in its order, and their MDC keys.
     private static final String[] FIELDS = { "caller", "application", "user", "scheme", "credential", "outcome" };
+    // Only for a caller named by its client certificate.
+    private static final String CERTIFICATE = "certificate";
+    private static final String ISSUER = "issuer";
 
     private final boolean enabled;
     private final boolean mdc;
@@ -58,10 +62,16 @@ public class AuditLog {
         // One concatenation, sized exactly: a StringBuilder would be copied again into the log record's String.
         String line = "credential caller=" + values[0] + " application=" + values[1] + " user=" + values[2]
                 + " scheme=" + values[3] + " credential=" + values[4] + " outcome=" + values[5];
+        ClientCertificate certificate = event.certificate();
+        if (certificate != null) {
+            // Which certificate was the caller: the issuing CA can tell whom it gave it to.
+            line = line + " certificate=" + certificate.serial() + " issuer=\"" + quoted(certificate.issuer()) + "\"";
+        }
+        String written = line;
         if (groupCommit.isEmpty()) {
-            log(line, values);
+            log(written, values, certificate);
         } else {
-            groupCommit.get().write(() -> log(line, values));
+            groupCommit.get().write(() -> log(written, values, certificate));
         }
     }
 
@@ -70,7 +80,7 @@ public class AuditLog {
         return groupCommit.isPresent() ? groupCommit.get() : AT_ONCE;
     }
 
-    private void log(String line, String[] values) {
+    private void log(String line, String[] values, ClientCertificate certificate) {
         if (!mdc) {
             LOG.info(line);
             return;
@@ -78,12 +88,33 @@ public class AuditLog {
         for (int i = 0; i < FIELDS.length; i++) {
             MDC.put(FIELDS[i], values[i]);
         }
+        if (certificate != null) {
+            MDC.put(CERTIFICATE, certificate.serial());
+            MDC.put(ISSUER, certificate.issuer());
+        }
         try {
             LOG.info(line);
         } finally {
             for (String field : FIELDS) {
                 MDC.remove(field);
             }
+            MDC.remove(CERTIFICATE);
+            MDC.remove(ISSUER);
         }
+    }
+
+    /** The issuer's name within double quotes: its quotes and backslashes escaped, control characters dropped. */
+    static String quoted(String name) {
+        StringBuilder quoted = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '"' || c == '\\') {
+                quoted.append('\\');
+            }
+            if (c >= ' ' && c != 0x7f) {
+                quoted.append(c);
+            }
+        }
+        return quoted.toString();
     }
 }

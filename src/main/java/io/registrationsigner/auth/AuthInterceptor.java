@@ -20,6 +20,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GlobalInterceptor;
+import io.registrationsigner.credential.ClientCertificate;
 import io.registrationsigner.credential.Failure;
 import io.registrationsigner.credential.ErrorReason;
 import io.registrationsigner.grpc.status.GrpcErrors;
@@ -66,11 +67,16 @@ public class AuthInterceptor implements ServerInterceptor {
         if (HEALTH_SERVICE.equals(call.getMethodDescriptor().getServiceName())) {
             return next.startCall(call, headers);
         }
-        Caller caller;
-        Optional<String> assertedUser;
+        CallerContext authenticated;
         try {
-            caller = authenticate(call, headers);
-            assertedUser = caller.gateway() ? assertedUser(caller, headers) : Optional.empty();
+            Optional<X509Certificate> certificate = Optional.empty();
+            Caller caller = byToken(headers);
+            if (caller == null) {
+                certificate = clientCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                caller = byCertificateOrAnonymous(certificate);
+            }
+            authenticated = new CallerContext(caller, caller.gateway() ? assertedUser(caller, headers) : Optional.empty(),
+                    certificate.map(ClientCertificate::of));
         } catch (Failure e) {
             failures.record(e.reason(), e.getMessage(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
             StatusRuntimeException status = GrpcErrors.toStatus(e);
@@ -78,7 +84,7 @@ public class AuthInterceptor implements ServerInterceptor {
             return new ServerCall.Listener<>() {
             };
         }
-        Context context = Context.current().withValue(CallerContext.KEY, new CallerContext(caller, assertedUser));
+        Context context = Context.current().withValue(CallerContext.KEY, authenticated);
         return Contexts.interceptCall(context, call, headers, next);
     }
 
@@ -92,17 +98,21 @@ public class AuthInterceptor implements ServerInterceptor {
         return values.stream().findFirst();
     }
 
-    private Caller authenticate(ServerCall<?, ?> call, Metadata headers) {
+    /** The caller of the bearer token, if one was sent; null when none was. */
+    private Caller byToken(Metadata headers) {
         List<String> authorizations = values(headers, AUTHORIZATION);
         if (authorizations.size() > 1) {
             throw new Failure(ErrorReason.MALFORMED_AUTHORIZATION, "send one authorization metadata entry, not "
                     + authorizations.size());
         }
-        if (authorizations.size() == 1) {
-            return callers.byToken(bearerToken(authorizations.get(0)))
-                    .orElseThrow(() -> new Failure(ErrorReason.UNKNOWN_TOKEN, "the bearer token is not the token of any caller"));
+        if (authorizations.isEmpty()) {
+            return null;
         }
-        Optional<X509Certificate> certificate = clientCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        return callers.byToken(bearerToken(authorizations.get(0)))
+                .orElseThrow(() -> new Failure(ErrorReason.UNKNOWN_TOKEN, "the bearer token is not the token of any caller"));
+    }
+
+    private Caller byCertificateOrAnonymous(Optional<X509Certificate> certificate) {
         if (certificate.isPresent()) {
             return callers.byCertificate(certificate.get())
                     .orElseThrow(() -> new Failure(ErrorReason.UNKNOWN_CERTIFICATE, "the client certificate names no caller"));

@@ -3,6 +3,7 @@ package io.registrationsigner.auth;
 import java.util.Optional;
 
 import io.grpc.Context;
+import io.registrationsigner.credential.ClientCertificate;
 import io.registrationsigner.credential.ErrorReason;
 import io.registrationsigner.credential.Failure;
 
@@ -10,12 +11,13 @@ import io.registrationsigner.credential.Failure;
  * Who is calling, for the duration of one call.
  *
  * @param assertedUser the end user a gateway caller asserts; always empty for other callers
+ * @param certificate the client certificate that named the caller, when one did
  */
-public record CallerContext(Caller caller, Optional<String> assertedUser) {
+public record CallerContext(Caller caller, Optional<String> assertedUser, Optional<ClientCertificate> certificate) {
 
     static final Context.Key<CallerContext> KEY = Context.key("signer-caller");
 
-    private static final CallerContext ANONYMOUS = new CallerContext(Caller.ANONYMOUS, Optional.empty());
+    private static final CallerContext ANONYMOUS = new CallerContext(Caller.ANONYMOUS, Optional.empty(), Optional.empty());
 
     /**
      * The caller of the current call. Outside a call that went through {@link AuthInterceptor}

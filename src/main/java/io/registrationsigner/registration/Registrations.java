@@ -25,6 +25,7 @@ import io.registrationsigner.application.Applications;
 import io.registrationsigner.audit.AuditLog;
 import io.registrationsigner.auth.AuthConfig;
 import io.registrationsigner.auth.Caller;
+import io.registrationsigner.auth.CallerContext;
 import io.registrationsigner.credential.CredentialEvent;
 import io.registrationsigner.credential.ErrorReason;
 import io.registrationsigner.credential.Failure;
@@ -159,7 +160,7 @@ public class Registrations {
      * or not, reaches {@code recorder} before the caller.
      */
     private <T> Uni<T> forUser(CredentialRequest request, Recorder<T> recorder, Step<T> step) {
-        Caller caller = request.caller().caller();
+        CallerContext caller = request.caller();
         Application application;
         try {
             application = application(request.applicationKey());
@@ -174,7 +175,7 @@ public class Registrations {
             if (denial.isPresent()) {
                 throw denial.get();
             }
-            result = step.run(application, caller);
+            result = step.run(application, caller.caller());
         } catch (RuntimeException e) {
             result = Uni.createFrom().failure(e);
         }
@@ -250,10 +251,10 @@ public class Registrations {
         }
     }
 
-    private void recordIssued(Caller caller, String application, String userId, Scheme scheme, String credentialId,
+    private void recordIssued(CallerContext caller, String application, String userId, Scheme scheme, String credentialId,
             Throwable failure, long startNanos) {
-        CredentialEvent event = new CredentialEvent(caller.name(), application, userId, scheme, credentialId,
-                Outcome.of(failure), Duration.ofNanos(System.nanoTime() - startNanos));
+        CredentialEvent event = new CredentialEvent(caller.caller().name(), caller.certificate().orElse(null), application,
+                userId, scheme, credentialId, Outcome.of(failure), Duration.ofNanos(System.nanoTime() - startNanos));
         metrics.recordIssued(event);
         audit.record(event);
     }
@@ -265,6 +266,6 @@ public class Registrations {
 
     @FunctionalInterface
     private interface Recorder<T> {
-        void record(Caller caller, String applicationName, T itemOrNull, Throwable failureOrNull);
+        void record(CallerContext caller, String applicationName, T itemOrNull, Throwable failureOrNull);
     }
 }

@@ -20,7 +20,7 @@ class CallerContextTest {
 
     @Test
     void insideOneItIsTheCallerItNames() throws Exception {
-        CallerContext backend = new CallerContext(new Caller("backend", null, false), Optional.empty());
+        CallerContext backend = new CallerContext(new Caller("backend", null, false), Optional.empty(), Optional.empty());
         Context.current().withValue(CallerContext.KEY, backend).call(() -> {
             assertEquals(backend, CallerContext.current(false).orElseThrow());
             assertEquals(backend, CallerContext.current(true).orElseThrow());

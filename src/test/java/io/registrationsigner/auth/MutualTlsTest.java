@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -21,6 +25,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.testing.LogScan;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.StatusMessages;
@@ -35,8 +40,23 @@ import io.registrationsigner.testing.TestCaller;
 class MutualTlsTest extends ServiceTestBase {
 
     @Test
-    void aClientWithTheTrustedCertificatePasses() throws Exception {
+    void aClientWithTheTrustedCertificatePassesAndItsAuditLineNamesTheCertificate() throws Exception {
         assertEquals(1, signOverTls("mtls-user", "backend", null));
+        X509Certificate certificate;
+        try (InputStream in = Files.newInputStream(SignerTestResource.lastCertificates().resolve("backend-client.crt"))) {
+            certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        String audit = Files.readString(LogScan.TEST_LOG).lines()
+                .filter(line -> line.contains("[signer.audit]") && line.contains(" user=mtls-user ")).reduce((a, b) -> b)
+                .orElseThrow();
+        assertTrue(audit.endsWith(" outcome=ok certificate=" + certificate.getSerialNumber().toString(16) + " issuer=\""
+                + certificate.getIssuerX500Principal().getName() + "\""), audit);
+        // A caller by token names no certificate.
+        assertEquals(1, signOverTls("mtls-token-audit", null, TestCaller.BACKEND));
+        String byToken = Files.readString(LogScan.TEST_LOG).lines()
+                .filter(line -> line.contains("[signer.audit]") && line.contains(" user=mtls-token-audit ")).reduce((a, b) -> b)
+                .orElseThrow();
+        assertTrue(byToken.endsWith(" outcome=ok"), byToken);
     }
 
     @Test

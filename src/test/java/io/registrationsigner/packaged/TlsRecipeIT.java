@@ -2,6 +2,7 @@ package io.registrationsigner.packaged;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -15,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
@@ -34,7 +37,7 @@ import io.smallrye.certs.Format;
  */
 class TlsRecipeIT {
 
-    private static final String DOCUMENTED_DIR = "/etc/signer/tls/";
+    private static final String DOCUMENTED_DIR = "/etc/signer/";
     private static final String CALLER_DNS = "backend.payments.svc";
 
     @Test
@@ -45,14 +48,16 @@ class TlsRecipeIT {
 
         Path dir = Path.of("target", "test-resources", "tls-recipe-" + UUID.randomUUID()).toAbsolutePath();
         Path certificates = certificates(dir);
-        Files.copy(certificates.resolve("server.crt"), certificates.resolve("tls.crt"));
-        Files.copy(certificates.resolve("server.key"), certificates.resolve("tls.key"));
-        Files.copy(certificates.resolve("caller-server-ca.crt"), certificates.resolve("ca.crt"));
+        // The recipe's layout: the server's certificate in tls/, the CA of the callers (not the server's) in callers-ca/.
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.copy(certificates.resolve("server.crt"), Files.createDirectories(etc.resolve("tls")).resolve("tls.crt"));
+        Files.copy(certificates.resolve("server.key"), etc.resolve("tls").resolve("tls.key"));
+        Files.copy(certificates.resolve("caller-server-ca.crt"), Files.createDirectories(etc.resolve("callers-ca")).resolve("ca.crt"));
 
         int port = Nginx.freePort();
         Map<String, String> config = new HashMap<>();
         recipe.stringPropertyNames().forEach(name -> config.put(name,
-                recipe.getProperty(name).replace(DOCUMENTED_DIR, certificates + "/")));
+                recipe.getProperty(name).replace(DOCUMENTED_DIR, etc + "/")));
         config.put("quarkus.grpc.server.port", Integer.toString(port));
         config.put("signer.auth.allow-anonymous", "false");
         config.put("signer.auth.callers.mesh.certificate-dns", CALLER_DNS);
@@ -65,7 +70,12 @@ class TlsRecipeIT {
                 assertTrue(log.contains("Started gRPC server on 0.0.0.0:" + port + " [TLS enabled: true, transport: "), log);
                 assertFalse(log.contains("Listening on: http"), "an HTTP port is open too");
 
-                assertEquals(1, signOverTls(port, certificates, true));
+                assertEquals(1, signOverTls(port, certificates, "caller"));
+                // The same name from a CA the service does not trust for callers is nobody.
+                StatusRuntimeException impostor = assertThrows(StatusRuntimeException.class,
+                        () -> signOverTls(port, certificates, "impostor"));
+                assertTrue(impostor.getStatus().getCode() == Status.Code.UNAUTHENTICATED
+                        || impostor.getStatus().getCode() == Status.Code.UNAVAILABLE, impostor.getStatus().toString());
             }
         }
     }
@@ -85,7 +95,7 @@ class TlsRecipeIT {
                 String log = Files.readString(service.log());
                 assertTrue(log.contains("Started gRPC server on 0.0.0.0:" + port + " [TLS enabled: true, transport: "), log);
                 // No trust store: no client certificate asked for; the anonymous caller of startWithVector signs.
-                assertEquals(1, signOverTls(port, certificates, false));
+                assertEquals(1, signOverTls(port, certificates, null));
             }
         }
     }
@@ -97,13 +107,16 @@ class TlsRecipeIT {
         generator.generate(new CertificateRequest().withName("server").withCN("localhost").withFormat(Format.PEM));
         generator.generate(new CertificateRequest().withName("caller").withCN(CALLER_DNS).withFormat(Format.PEM)
                 .withClientCertificate());
+        generator.generate(new CertificateRequest().withName("impostor").withCN(CALLER_DNS).withFormat(Format.PEM)
+                .withClientCertificate());
         return certificates;
     }
 
-    private static long signOverTls(int port, Path certificates, boolean withClientCertificate) throws Exception {
+    /** @param client the name of the client certificate to present, or null for none */
+    private static long signOverTls(int port, Path certificates, String client) throws Exception {
         var ssl = GrpcSslContexts.forClient().trustManager(certificates.resolve("server-ca.crt").toFile());
-        if (withClientCertificate) {
-            ssl.keyManager(certificates.resolve("caller-client.crt").toFile(), certificates.resolve("caller-client.key").toFile());
+        if (client != null) {
+            ssl.keyManager(certificates.resolve(client + "-client.crt").toFile(), certificates.resolve(client + "-client.key").toFile());
         }
         ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", port).sslContext(ssl.build()).build();
         try {
