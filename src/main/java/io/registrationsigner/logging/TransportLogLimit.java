@@ -34,17 +34,23 @@ public final class TransportLogLimit implements Filter {
     }
 
     private final Map<String, Limit> limits = new ConcurrentHashMap<>();
-    /** The record last decided, and how: the same filter may sit on several handlers (console, file). */
-    private volatile LogRecord lastRecord;
-    private volatile boolean lastLoggable;
+    /**
+     * The record this thread decided last, and how: the same filter sits on several handlers
+     * (console, file), which see a record one after the other on the thread that logs it.
+     */
+    private final ThreadLocal<Decision> last = new ThreadLocal<>();
+
+    private record Decision(LogRecord record, boolean loggable) {
+    }
 
     @Override
     public boolean isLoggable(LogRecord record) {
         if (!isLimited(record)) {
             return true;
         }
-        if (record == lastRecord) {
-            return lastLoggable;
+        Decision decided = last.get();
+        if (decided != null && decided.record() == record) {
+            return decided.loggable();
         }
         Limit limit = limits.computeIfAbsent(record.getLoggerName(), logger -> new Limit(
                 new LogThrottle(Duration.ofSeconds(INTERVAL_SECONDS)),
@@ -56,9 +62,9 @@ public final class TransportLogLimit implements Filter {
         if (unlogged > 0) {
             record.setMessage(record.getMessage() + " [" + unlogged + " more such lines of this logger left out since the last]");
         }
-        lastLoggable = unlogged >= 0;
-        lastRecord = record;
-        return lastLoggable;
+        boolean loggable = unlogged >= 0;
+        last.set(new Decision(record, loggable));
+        return loggable;
     }
 
     /** Their warnings and errors, and grpc-java's note (at INFO, with a stack trace) on every connection that failed. */

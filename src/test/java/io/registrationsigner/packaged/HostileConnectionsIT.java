@@ -164,21 +164,7 @@ class HostileConnectionsIT {
         BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
         try {
             for (int i = 0; i < 10; i++) {
-                HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(HealthCheckResponse response) {
-                        answers.add(response.getStatus());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        answers.add(Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
+                watch(channel, answers);
             }
             List<Object> all = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -194,6 +180,65 @@ class HostileConnectionsIT {
         } finally {
             channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void healthWatchesAreBoundedOnTheWholePort() throws Exception {
+        // 260 connections of 4 watches each: 1,040, over the port's 1,024.
+        List<ManagedChannel> channels = new ArrayList<>();
+        BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+        try {
+            for (int c = 0; c < 260; c++) {
+                ManagedChannel channel = GrpcChannels.open(service.url());
+                channels.add(channel);
+                for (int i = 0; i < 4; i++) {
+                    watch(channel, answers);
+                }
+            }
+            Map<Object, Integer> counted = new HashMap<>();
+            for (int i = 0; i < 1_040; i++) {
+                Object answer = answers.poll(20, TimeUnit.SECONDS);
+                Object kind = answer instanceof Status status ? status.getCode() + ": " + status.getDescription()
+                        : answer == null ? "nothing in 20 s" : answer;
+                counted.merge(kind, 1, Integer::sum);
+            }
+            assertEquals(Map.of(HealthCheckResponse.ServingStatus.SERVING, 1_024, "RESOURCE_EXHAUSTED: the service has its 1024"
+                    + " health watches open (signer.server.limits.max-health-watches); use Check", 16), counted);
+        } finally {
+            for (ManagedChannel channel : channels) {
+                channel.shutdownNow();
+            }
+            for (ManagedChannel channel : channels) {
+                channel.awaitTermination(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A Watch of the whole server: its first status, or the status it failed with, goes to {@code answers}. */
+    private static void watch(ManagedChannel channel, BlockingQueue<Object> answers) {
+        HealthGrpc.newStub(channel).watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+            private boolean answered;
+
+            @Override
+            public void onNext(HealthCheckResponse response) {
+                if (!answered) {
+                    answered = true;
+                    answers.add(response.getStatus());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (!answered) {
+                    answered = true;
+                    answers.add(Status.fromThrowable(t));
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
     }
 
     @Test

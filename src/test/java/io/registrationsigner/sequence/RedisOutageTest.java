@@ -6,11 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+
+import com.google.common.util.concurrent.ListenableFuture;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -19,9 +28,12 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.registrationsigner.api.v1.IssueRegistrationTokenRequest;
 import io.registrationsigner.api.v1.IssueRegistrationTokenResponse;
+import io.registrationsigner.api.v1.RegistrationSignerGrpc;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.api.v1.SignRegistrationResponse;
 import io.registrationsigner.devredis.LocalRedis;
 import io.registrationsigner.testing.InjectLocalRedis;
+import io.registrationsigner.testing.LogScan;
 import io.registrationsigner.testing.PrometheusText;
 import io.registrationsigner.testing.RedisProbe;
 import io.registrationsigner.testing.ServiceTestBase;
@@ -47,7 +59,7 @@ class RedisOutageTest extends ServiceTestBase {
      * timeout, and the Redis health group and signer_redis_up say what is wrong.
      */
     @Test
-    void aStoppedRedisLeavesTheServiceReadyAndItsOwnCheckDownUntilItIsBack() {
+    void aStoppedRedisLeavesTheServiceReadyAndItsOwnCheckDownUntilItIsBack() throws Exception {
         long before = sign("outage-user");
         onManagement().get("/q/health/group/redis").then().statusCode(200).body("status", is("UP"));
         assertEquals(1.0, redisUp());
@@ -55,6 +67,19 @@ class RedisOutageTest extends ServiceTestBase {
         redis.stop();
         try {
             assertUnavailableWithinTimeout("outage-user");
+            // Every call fails while Redis is down; the log says so once per 10 s, not once per call.
+            long logBefore = LogScan.TEST_LOG.toFile().length();
+            var calls = RegistrationSignerGrpc.newFutureStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+            List<ListenableFuture<SignRegistrationResponse>> failing = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                failing.add(calls.signRegistration(request("outage-user-" + i)));
+            }
+            for (ListenableFuture<SignRegistrationResponse> call : failing) {
+                ExecutionException e = assertThrows(ExecutionException.class, call::get);
+                assertEquals(Status.Code.UNAVAILABLE, Status.fromThrowable(e.getCause()).getCode());
+            }
+            assertTrue(newLines(logBefore).stream().filter(line -> line.contains("Redis failure:")).count() <= 1,
+                    "Redis failures logged per call");
             onManagement().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
             onManagement().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
             onManagement().get("/q/health/group/redis").then().statusCode(503).body("status", is("DOWN"))
@@ -74,6 +99,11 @@ class RedisOutageTest extends ServiceTestBase {
                 .until(() -> sign("outage-user") > before);
         assertTrue(PrometheusText.value(metrics(), "signer_redis_command_seconds_count",
                 Map.of("command", "PING", "outcome", "failed")) > 0, "the failed PINGs are counted");
+    }
+
+    private static List<String> newLines(long from) throws IOException {
+        byte[] log = Files.readAllBytes(LogScan.TEST_LOG);
+        return new String(log, (int) from, log.length - (int) from, StandardCharsets.UTF_8).lines().toList();
     }
 
     private double redisUp() {

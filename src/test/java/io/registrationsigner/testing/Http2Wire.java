@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -15,6 +17,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A plain-text HTTP/2 connection written frame by frame, for what no gRPC client sends: streams
@@ -56,7 +64,11 @@ public final class Http2Wire implements AutoCloseable {
     private long sendWindow = 65_535;
 
     private Http2Wire(URL service) throws IOException {
-        this.socket = new Socket(service.getHost(), service.getPort());
+        this(new Socket(service.getHost(), service.getPort()), service);
+    }
+
+    private Http2Wire(Socket socket, URL service) throws IOException {
+        this.socket = socket;
         this.socket.setTcpNoDelay(true);
         this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 64 * 1024));
         this.authority = service.getHost() + ":" + service.getPort();
@@ -72,7 +84,26 @@ public final class Http2Wire implements AutoCloseable {
 
     /** An HTTP/2 connection: the preface and an empty SETTINGS sent, the server's SETTINGS awaited. */
     public static Http2Wire connect(URL service) throws IOException, InterruptedException {
-        Http2Wire wire = new Http2Wire(service);
+        return handshake(new Http2Wire(service));
+    }
+
+    /** The same over TLS (ALPN h2), without a client certificate, trusting whatever certificate the server shows. */
+    public static Http2Wire connectTls(URL service) throws IOException, InterruptedException {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] { new TrustingEveryone() }, null);
+            SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(service.getHost(), service.getPort());
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] { "h2" });
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            return handshake(new Http2Wire(socket, service));
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static Http2Wire handshake(Http2Wire wire) throws IOException, InterruptedException {
         synchronized (wire.out) {
             wire.out.write(PREFACE);
             wire.frame(SETTINGS, 0, 0, new byte[0]);
@@ -242,6 +273,22 @@ public final class Http2Wire implements AutoCloseable {
             out.write(type);
             out.write(flags);
             out.writeInt(streamId);
+        }
+    }
+
+    /** For a test's own server only. */
+    private static final class TrustingEveryone implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 
