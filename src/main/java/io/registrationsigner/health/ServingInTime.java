@@ -2,7 +2,7 @@ package io.registrationsigner.health;
 
 import java.time.Duration;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -22,47 +22,42 @@ public final class ServingInTime {
     private ServingInTime() {
     }
 
-    static HealthCheckResponse judge(Responsiveness responsiveness, Duration maxStall, double maxGcShare) {
-        return responsiveness.problem(maxStall, maxGcShare)
-                .map(problem -> HealthCheckResponse.named(NAME).down().withData("problem", problem).build())
-                .orElseGet(() -> HealthCheckResponse.named(NAME).up().build());
-    }
-
-    @Readiness
-    @ApplicationScoped
-    public static class Ready implements HealthCheck {
-
-        static final Duration MAX_STALL = Duration.ofSeconds(2);
-        static final double MAX_GC_SHARE = 0.5;
+    /** A bean of one kind of check, with its bounds. */
+    abstract static class Bounded implements HealthCheck {
 
         private final Responsiveness responsiveness;
+        private final Duration maxStall;
+        private final double maxGcShare;
 
-        Ready(Responsiveness responsiveness) {
+        Bounded(Responsiveness responsiveness, Duration maxStall, double maxGcShare) {
             this.responsiveness = responsiveness;
+            this.maxStall = maxStall;
+            this.maxGcShare = maxGcShare;
         }
 
         @Override
         public HealthCheckResponse call() {
-            return judge(responsiveness, MAX_STALL, MAX_GC_SHARE);
+            return responsiveness.problem(maxStall, maxGcShare)
+                    .map(problem -> HealthCheckResponse.named(NAME).down().withData("problem", problem).build())
+                    .orElseGet(() -> HealthCheckResponse.named(NAME).up().build());
+        }
+    }
+
+    @Readiness
+    @Singleton
+    public static class Ready extends Bounded {
+
+        Ready(Responsiveness responsiveness) {
+            super(responsiveness, Duration.ofSeconds(2), 0.5);
         }
     }
 
     @Liveness
-    @ApplicationScoped
-    public static class Live implements HealthCheck {
-
-        static final Duration MAX_STALL = Duration.ofSeconds(10);
-        static final double MAX_GC_SHARE = 0.9;
-
-        private final Responsiveness responsiveness;
+    @Singleton
+    public static class Live extends Bounded {
 
         Live(Responsiveness responsiveness) {
-            this.responsiveness = responsiveness;
-        }
-
-        @Override
-        public HealthCheckResponse call() {
-            return judge(responsiveness, MAX_STALL, MAX_GC_SHARE);
+            super(responsiveness, Duration.ofSeconds(10), 0.9);
         }
     }
 }

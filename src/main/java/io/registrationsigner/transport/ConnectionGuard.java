@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -22,13 +23,17 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Flags;
+import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.quarkus.runtime.ShutdownEvent;
@@ -38,7 +43,8 @@ import io.registrationsigner.logging.LogThrottle;
  * What grpc-java's server has no setting for, on every connection of the gRPC port, before any
  * byte reaches grpc-java: at most {@code signer.server.limits.max-connections} connections; a
  * connection that starts no call within {@code first-call-timeout} is closed (half-sent prefaces
- * and headers included); a flood of control frames closes the connection; and a {@code
+ * and headers included); a flood of control frames closes the connection; requests still arriving
+ * hold at most {@code max-unfinished-request-bytes} on all connections together; and a {@code
  * grpc-timeout} that grpc-java would answer with a bare stream reset and two stack traces is
  * handed to {@link MalformedTimeouts}, which answers it with a status. Each closing is counted
  * ({@code signer_connections_closed_total}) and logged at most once per reason and 10 s.
@@ -63,6 +69,11 @@ public class ConnectionGuard {
     private final Closing overLimit;
     private final Closing noCall;
     private final Closing controlFrames;
+    /** Bytes of unfinished requests on all connections, and the streams reset for going over their bound. */
+    private final AtomicLong unfinishedBytes = new AtomicLong();
+    private final long maxUnfinishedBytes;
+    private final Counter unfinishedRefused;
+    private final LogThrottle unfinishedLog = new LogThrottle(LOG_INTERVAL);
 
     ConnectionGuard(ServerLimitsConfig limits, MeterRegistry registry) {
         this.limits = limits;
@@ -72,6 +83,10 @@ public class ConnectionGuard {
         this.overLimit = new Closing("over_limit", registry);
         this.noCall = new Closing("no_call", registry);
         this.controlFrames = new Closing("control_frames", registry);
+        this.maxUnfinishedBytes = limits.maxUnfinishedRequestBytes().asLongValue();
+        this.unfinishedRefused = Counter.builder("signer.requests.refused")
+                .description("Requests refused before they reached a service, by reason")
+                .tag("reason", "unfinished_requests").register(registry);
     }
 
     void stopped(@Observes ShutdownEvent event) {
@@ -90,7 +105,7 @@ public class ConnectionGuard {
             @Override
             public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
                 Http2ConnectionDecoder decoder = grpcHandler.decoder();
-                decoder.frameListener(new GuardedFrames(decoder.frameListener()));
+                decoder.frameListener(new GuardedFrames(decoder.frameListener(), grpcHandler.connection()));
                 return new Admission(negotiator.newHandler(grpcHandler), grpcHandler);
             }
 
@@ -175,12 +190,66 @@ public class ConnectionGuard {
     /** grpc-java's frame listener, behind the checks of every frame a stranger could send before a call. */
     private final class GuardedFrames extends Http2FrameListenerDecorator {
 
+        private final Http2Connection connection;
+        /** Per stream: the bytes of its request received so far, until the request is whole. */
+        private final Http2Connection.PropertyKey unfinished;
         private long windowStart = System.nanoTime();
         private int framesInWindow;
         private boolean flooded;
 
-        GuardedFrames(io.netty.handler.codec.http2.Http2FrameListener grpc) {
+        GuardedFrames(Http2FrameListener grpc, Http2Connection connection) {
             super(grpc);
+            this.connection = connection;
+            this.unfinished = connection.newKey();
+            connection.addListener(new Http2ConnectionAdapter() {
+                @Override
+                public void onStreamClosed(Http2Stream stream) {
+                    finished(stream);
+                }
+            });
+        }
+
+        /**
+         * A request's bytes count against {@code max-unfinished-request-bytes} from its first DATA
+         * frame to its END_STREAM: grpc-java holds a message's bytes until the message is whole, in
+         * Netty's direct memory, whatever the flow-control window.
+         */
+        @Override
+        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream)
+                throws Http2Exception {
+            Http2Stream stream = connection.stream(streamId);
+            if (stream != null) {
+                if (endOfStream) {
+                    finished(stream);
+                } else {
+                    hold(ctx, stream, data.readableBytes());
+                }
+            }
+            return super.onDataRead(ctx, streamId, data, padding, endOfStream);
+        }
+
+        private void hold(ChannelHandlerContext ctx, Http2Stream stream, int bytes) throws Http2Exception {
+            if (unfinishedBytes.addAndGet(bytes) > maxUnfinishedBytes) {
+                unfinishedBytes.addAndGet(-bytes);
+                unfinishedRefused.increment();
+                long unlogged = unfinishedLog.admit();
+                if (unlogged >= 0) {
+                    LOG.warnf("Stream of %s reset: the requests still arriving on all connections hold %d bytes"
+                            + " (signer.server.limits.max-unfinished-request-bytes)%s", ctx.channel().remoteAddress(),
+                            maxUnfinishedBytes, LogThrottle.andUnlogged(unlogged));
+                }
+                // Netty answers a stream error with RST_STREAM; grpc-java ends the call.
+                throw Http2Exception.streamError(stream.id(), Http2Error.ENHANCE_YOUR_CALM, "too many unfinished requests");
+            }
+            Long held = stream.getProperty(unfinished);
+            stream.setProperty(unfinished, held == null ? bytes : held + bytes);
+        }
+
+        private void finished(Http2Stream stream) {
+            Long held = stream.removeProperty(unfinished);
+            if (held != null) {
+                unfinishedBytes.addAndGet(-held);
+            }
         }
 
         @Override

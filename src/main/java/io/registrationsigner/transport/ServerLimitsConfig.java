@@ -2,6 +2,7 @@ package io.registrationsigner.transport;
 
 import java.time.Duration;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -44,6 +45,14 @@ public interface ServerLimitsConfig {
     /** WINDOW_UPDATE, SETTINGS, PRIORITY and unknown frames a connection may send in 10 s. */
     @WithDefault("10000")
     int maxControlFramesPer10s();
+
+    /**
+     * Bytes of requests still arriving (DATA without END_STREAM) held on all connections together;
+     * a DATA frame beyond them resets its stream. Requests come whole, in microseconds; only a
+     * client that parks half-sent messages holds any.
+     */
+    @WithDefault("16M")
+    MemorySize maxUnfinishedRequestBytes();
 
     /** grpc.health.v1.Health/Watch streams open on one connection. */
     @WithDefault("4")
