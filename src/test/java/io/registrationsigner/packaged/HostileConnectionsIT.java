@@ -297,6 +297,23 @@ class HostileConnectionsIT {
     }
 
     @Test
+    void pingsWithoutCallsAreToldToGoAway() throws Exception {
+        try (Http2Wire wire = Http2Wire.connect(service.url())) {
+            int pings = 0;
+            // One at a time, read before the next: GOAWAY is then read before the connection closes.
+            for (; pings < 20 && wire.goAwayError().isEmpty() && !wire.isClosed(); pings++) {
+                wire.ping(pings);
+                wire.flush();
+                Thread.sleep(50);
+            }
+            assertTrue(wire.awaitClosed(Duration.ofSeconds(10)), "still open after " + pings + " PINGs");
+            System.out.printf("PINGs without calls: GOAWAY %s after %d%n", wire.goAwayError(), pings);
+            assertEquals(Http2Wire.ENHANCE_YOUR_CALM, wire.goAwayError().orElse(-1), "after " + pings + " PINGs");
+            assertTrue(pings <= 5, pings + " PINGs before GOAWAY");
+        }
+    }
+
+    @Test
     void aFloodOfWindowUpdatesIsToldToGoAway() throws Exception {
         try (Http2Wire wire = Http2Wire.connect(service.url())) {
             int frames = writeUntilClosed(wire, 200_000, i -> wire.windowUpdate(0, 1));

@@ -36,6 +36,7 @@ public final class Http2Wire implements AutoCloseable {
     public static final int HEADERS = 1;
     public static final int RST_STREAM = 3;
     public static final int SETTINGS = 4;
+    public static final int PING = 6;
     public static final int GOAWAY = 7;
     public static final int WINDOW_UPDATE = 8;
 
@@ -166,6 +167,14 @@ public final class Http2Wire implements AutoCloseable {
 
     public void reset(int streamId, int errorCode) throws IOException {
         frame(RST_STREAM, 0, streamId, int32(errorCode));
+    }
+
+    public void ping(long data) throws IOException {
+        byte[] payload = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            payload[i] = (byte) (data >>> (56 - 8 * i));
+        }
+        frame(PING, 0, 0, payload);
     }
 
     public void windowUpdate(int streamId, int increment) throws IOException {
