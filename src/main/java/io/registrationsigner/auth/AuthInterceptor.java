@@ -18,7 +18,6 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GlobalInterceptor;
 import io.registrationsigner.credential.ClientCertificate;
 import io.registrationsigner.credential.Failure;
@@ -79,10 +78,7 @@ public class AuthInterceptor implements ServerInterceptor {
                     certificate.map(ClientCertificate::of));
         } catch (Failure e) {
             failures.record(e.reason(), e.getMessage(), call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-            StatusRuntimeException status = GrpcErrors.toStatus(e);
-            call.close(status.getStatus(), status.getTrailers());
-            return new ServerCall.Listener<>() {
-            };
+            return GrpcErrors.refuse(call, GrpcErrors.toStatus(e));
         }
         Context context = Context.current().withValue(CallerContext.KEY, authenticated);
         return Contexts.interceptCall(context, call, headers, next);

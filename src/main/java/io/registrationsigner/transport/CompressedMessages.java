@@ -7,7 +7,6 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,13 +34,21 @@ public class CompressedMessages implements ServerInterceptor, Prioritized {
 
     private final Counter refused;
     // The answer is the same for every such request: built once, not per hostile request.
-    private final StatusRuntimeException refusal = GrpcErrors.compressedMessage();
+    private final StatusRuntimeException refusal = withAcceptEncoding(GrpcErrors.compressedMessage());
 
     CompressedMessages(MeterRegistry registry) {
         this.refused = Counter.builder("signer.requests.refused")
                 .description("Requests refused before they reached a service, by reason")
                 .tag("reason", "compressed")
                 .register(registry);
+    }
+
+    /** The refusal, telling which encoding the service takes, as the gRPC protocol prescribes. */
+    private static StatusRuntimeException withAcceptEncoding(StatusRuntimeException refusal) {
+        Metadata trailers = new Metadata();
+        trailers.merge(refusal.getTrailers());
+        trailers.put(GRPC_ACCEPT_ENCODING, IDENTITY);
+        return new StatusRuntimeException(refusal.getStatus(), trailers);
     }
 
     @Override
@@ -56,12 +63,6 @@ public class CompressedMessages implements ServerInterceptor, Prioritized {
             return next.startCall(call, headers);
         }
         refused.increment();
-        Metadata trailers = new Metadata();
-        trailers.merge(refusal.getTrailers());
-        trailers.put(GRPC_ACCEPT_ENCODING, IDENTITY);
-        Status status = refusal.getStatus();
-        call.close(status, trailers);
-        return new ServerCall.Listener<>() {
-        };
+        return GrpcErrors.refuse(call, refusal);
     }
 }

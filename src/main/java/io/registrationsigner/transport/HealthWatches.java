@@ -71,9 +71,7 @@ public class HealthWatches implements ServerInterceptor, Prioritized {
         }
         if (refusal != null) {
             release(peer, onConnection);
-            call.close(refusal.getStatus(), refusal.getTrailers());
-            return new ServerCall.Listener<>() {
-            };
+            return GrpcErrors.refuse(call, refusal);
         }
         AtomicBoolean ended = new AtomicBoolean();
         Runnable end = () -> {

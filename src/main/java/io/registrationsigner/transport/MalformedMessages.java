@@ -98,7 +98,7 @@ final class MalformedMessages {
             }
             if (message.failure() != null) {
                 refused = true;
-                call.close(REFUSAL.getStatus(), copy(REFUSAL.getTrailers()));
+                GrpcErrors.close(call, REFUSAL);
                 return;
             }
             delegate.onMessage(message.request());
@@ -124,12 +124,6 @@ final class MalformedMessages {
         @Override
         public void onReady() {
             delegate.onReady();
-        }
-
-        private static Metadata copy(Metadata trailers) {
-            Metadata copy = new Metadata();
-            copy.merge(trailers);
-            return copy;
         }
     }
 

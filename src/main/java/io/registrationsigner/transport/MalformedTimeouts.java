@@ -44,9 +44,6 @@ public class MalformedTimeouts implements ServerInterceptor, Prioritized {
         if (problem == null) {
             return next.startCall(call, headers);
         }
-        StatusRuntimeException refusal = ConnectionGuard.EXPIRED.contentEquals(problem) ? expired : malformed;
-        call.close(refusal.getStatus(), refusal.getTrailers());
-        return new ServerCall.Listener<>() {
-        };
+        return GrpcErrors.refuse(call, ConnectionGuard.EXPIRED.contentEquals(problem) ? expired : malformed);
     }
 }

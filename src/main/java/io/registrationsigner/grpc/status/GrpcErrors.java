@@ -10,6 +10,8 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -60,6 +62,24 @@ public final class GrpcErrors {
             return status(reason, "internal error", failure);
         }
         return status(reason, failure.getMessage(), failure);
+    }
+
+    /**
+     * Ends a call with {@code refusal} before any service saw it. Its trailers are copied: grpc-java
+     * writes the status into the Metadata a call is closed with, and refusals built once are shared
+     * by the calls of every event loop.
+     */
+    public static void close(ServerCall<?, ?> call, StatusRuntimeException refusal) {
+        Metadata trailers = new Metadata();
+        trailers.merge(refusal.getTrailers());
+        call.close(refusal.getStatus(), trailers);
+    }
+
+    /** {@link #close} from an interceptor: the listener of a call that is over. */
+    public static <Q> ServerCall.Listener<Q> refuse(ServerCall<Q, ?> call, StatusRuntimeException refusal) {
+        close(call, refusal);
+        return new ServerCall.Listener<>() {
+        };
     }
 
     /** What a compressed message gets: UNIMPLEMENTED, as the gRPC protocol answers an encoding a server does not take. */
