@@ -44,7 +44,7 @@ public class EvictionCheck {
             policy = policy(redis.send(Request.cmd(Command.CONFIG).arg("GET").arg(POLICY))
                     .await().atMost(redisConfig.timeout()));
         } catch (RuntimeException e) {
-            LOG.warnf("Could not read Redis' %s (%s): make sure it is noeviction or volatile-*, never allkeys-*",
+            LOG.warnf("Could not read Redis' %s (%s): make sure it is noeviction",
                     POLICY, e.getClass().getSimpleName());
             return;
         }
@@ -58,7 +58,8 @@ public class EvictionCheck {
             throw new ConfigurationException(problem + " at 1, below values handed out before. Set " + POLICY
                     + " noeviction (or volatile-*) in Redis, or signer.sequence.floor=epoch-millis");
         }
-        LOG.errorf("%s at the clock floor. Set %s noeviction (or volatile-*) in Redis.", problem, POLICY);
+        LOG.errorf("%s at the clock floor. Set %s noeviction in Redis, with the memory of signer.sequence.ttl's users.",
+                problem, POLICY);
     }
 
     /** CONFIG GET answers a map (RESP3) or a flat list of name and value (RESP2). */

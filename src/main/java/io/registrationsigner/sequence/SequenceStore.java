@@ -16,8 +16,9 @@ import io.vertx.mutiny.redis.client.Response;
 
 /**
  * Per-(application, user) registration sequences in Redis, one key each, which expires
- * {@code signer.sequence.ttl} after its last use (with the clock floor only). {@code INCR} is atomic on the Redis
- * side, so any number of replicas share one counter and nothing in this process decides a value.
+ * {@code signer.sequence.ttl} after its last use (with the clock floor only). {@code INCR} is
+ * atomic on the Redis side, so any number of replicas share one counter and nothing in this
+ * process decides a value.
  * Each call is one round trip on one key, so it works the same on a standalone Redis, behind
  * Sentinel and on a Cluster.
  */
