@@ -24,7 +24,7 @@ public class ServerTls {
                             + ".key-store is not configured (docs/security.md)")));
             if (configuration.get().getKeyStore() == null) {
                 throw new ConfigurationException(property + " has no key store: set " + property
-                        + ".key-store.pem.0.cert and .key (docs/security.md)");
+                        + ".key-store.pem.server.cert and .key (docs/security.md)");
             }
         } else {
             this.property = "quarkus.tls";

@@ -153,7 +153,7 @@ class KubernetesManifestsTest {
         applications().forEach((name, application) -> files.add(application.secretFile().orElseThrow(
                 () -> new AssertionError("application " + name + " has its secret in the configuration, not in a file"))));
         files.add(environment(container, "SIGNER_REDIS_PASSWORD_FILE"));
-        files.add(configMap("registration-signer").getData().get("QUARKUS_TLS_SIGNER_KEY_STORE_PEM_0_KEY"));
+        files.add(configMap("registration-signer").getData().get("QUARKUS_TLS_SIGNER_KEY_STORE_PEM_SERVER_KEY"));
         for (String file : files) {
             assertTrue(mounts.keySet().stream().anyMatch(file::startsWith), file + " is in no mounted Secret " + mounts);
         }

@@ -42,8 +42,8 @@ class HostileTlsConnectionsIT {
         generator.generate(new CertificateRequest().withName("caller").withCN("backend.payments.svc").withFormat(Format.PEM)
                 .withClientCertificate());
         Map<String, String> config = new HashMap<>();
-        config.put("quarkus.tls.signer.key-store.pem.0.cert", certificates.resolve("server.crt").toString());
-        config.put("quarkus.tls.signer.key-store.pem.0.key", certificates.resolve("server.key").toString());
+        config.put("quarkus.tls.signer.key-store.pem.server.cert", certificates.resolve("server.crt").toString());
+        config.put("quarkus.tls.signer.key-store.pem.server.key", certificates.resolve("server.key").toString());
         config.put("quarkus.tls.signer.trust-store.pem.certs", certificates.resolve("caller-server-ca.crt").toString());
         config.put("signer.server.tls-configuration-name", "signer");
         config.put("signer.auth.allow-anonymous", "false");

@@ -90,8 +90,8 @@ class StartupFailureIT {
                 .withCN("localhost").withFormat(Format.PEM));
         List<String> tlsWithoutTrustStore = new ArrayList<>(List.of(application));
         tlsWithoutTrustStore.addAll(List.of(
-                "-Dquarkus.tls.signer.key-store.pem.0.cert=" + certificates.resolve("server.crt"),
-                "-Dquarkus.tls.signer.key-store.pem.0.key=" + certificates.resolve("server.key"),
+                "-Dquarkus.tls.signer.key-store.pem.server.cert=" + certificates.resolve("server.crt"),
+                "-Dquarkus.tls.signer.key-store.pem.server.key=" + certificates.resolve("server.key"),
                 "-Dsigner.server.tls-configuration-name=signer"));
         String withoutTrustStore = startAndExpectFailureWithoutCallers(tlsWithoutTrustStore.toArray(String[]::new));
         assertTrue(withoutTrustStore.contains("but quarkus.tls.signer has no trust store of its own"), withoutTrustStore);

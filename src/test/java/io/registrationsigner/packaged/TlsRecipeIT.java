@@ -86,8 +86,8 @@ class TlsRecipeIT {
         Path certificates = certificates(dir);
         int port = Nginx.freePort();
         Map<String, String> config = new HashMap<>();
-        config.put("quarkus.tls.key-store.pem.0.cert", certificates.resolve("server.crt").toString());
-        config.put("quarkus.tls.key-store.pem.0.key", certificates.resolve("server.key").toString());
+        config.put("quarkus.tls.key-store.pem.server.cert", certificates.resolve("server.crt").toString());
+        config.put("quarkus.tls.key-store.pem.server.key", certificates.resolve("server.key").toString());
         config.put("quarkus.grpc.server.port", Integer.toString(port));
         try (RedisProcess redis = RedisProcess.server(dir.resolve("redis"))) {
             config.put("quarkus.redis.hosts", redis.uri());

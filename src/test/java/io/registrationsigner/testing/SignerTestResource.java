@@ -117,8 +117,8 @@ public class SignerTestResource implements QuarkusTestResourceLifecycleManager {
         }
         if (tls) {
             Path certificates = generateCertificates(dir.resolve("certs"));
-            config.put("quarkus.tls.signer.key-store.pem.0.cert", certificates.resolve("server.crt").toString());
-            config.put("quarkus.tls.signer.key-store.pem.0.key", certificates.resolve("server.key").toString());
+            config.put("quarkus.tls.signer.key-store.pem.server.cert", certificates.resolve("server.crt").toString());
+            config.put("quarkus.tls.signer.key-store.pem.server.key", certificates.resolve("server.key").toString());
             config.put("quarkus.tls.signer.trust-store.pem.certs", String.join(",",
                     certificates.resolve("backend-server-ca.crt").toString(),
                     certificates.resolve("spiffe-client.crt").toString(),
