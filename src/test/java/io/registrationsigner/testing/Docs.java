@@ -14,6 +14,7 @@ public final class Docs {
 
     /** Where the TLS recipe is. */
     public static final Path SECURITY = Path.of("docs", "security.md");
+    public static final Path DEPLOYMENT = Path.of("docs", "deployment.md");
 
     private Docs() {
     }
