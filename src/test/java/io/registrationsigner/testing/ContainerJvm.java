@@ -26,6 +26,13 @@ public final class ContainerJvm {
     public static List<String> options() {
         List<String> options = new ArrayList<>();
         options.add("-XX:MaxRAM=" + memoryLimitMiB() + "m");
+        options.addAll(jvmImageOptions());
+        return options;
+    }
+
+    /** What docker/Dockerfile.jvm gives the JVM but its AOT cache, in a container without a memory limit. */
+    public static List<String> jvmImageOptions() {
+        List<String> options = new ArrayList<>();
         Matcher env = ENV.matcher(read(Path.of("docker", "Dockerfile.jvm")));
         while (env.find()) {
             Arrays.stream(env.group(2).split("\\s+")).filter(option -> !option.startsWith("-XX:AOTCache"))
@@ -33,6 +40,33 @@ public final class ContainerJvm {
         }
         options.add("-XX:+ExitOnOutOfMemoryError");
         return options;
+    }
+
+    /**
+     * The options of docker/Dockerfile.native's ENTRYPOINT, which the JVM understands too: on this
+     * machine, which cannot build the executable, the JVM runs in its place.
+     */
+    public static List<String> nativeImageOptions() {
+        Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT \\[\"\\./application\"((?:, \"[^\"]+\")*)]").matcher(
+                read(Path.of("docker", "Dockerfile.native")));
+        if (!entrypoint.find()) {
+            throw new AssertionError("Dockerfile.native has no ENTRYPOINT [\"./application\", ...]");
+        }
+        return Arrays.stream(entrypoint.group(1).split(",")).map(String::trim).filter(o -> !o.isEmpty())
+                .map(o -> o.substring(1, o.length() - 1)).toList();
+    }
+
+    /** The USER of a Dockerfile in docker/. */
+    public static int user(String dockerfile) {
+        Matcher user = Pattern.compile("(?m)^USER (\\d+)$").matcher(read(Path.of("docker", dockerfile)));
+        int last = -1;
+        while (user.find()) {
+            last = Integer.parseInt(user.group(1));
+        }
+        if (last < 0) {
+            throw new AssertionError(dockerfile + " runs as no numeric USER");
+        }
+        return last;
     }
 
     /** resources.limits.memory of the Deployment's container. */

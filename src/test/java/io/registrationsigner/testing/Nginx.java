@@ -51,6 +51,15 @@ public final class Nginx implements AutoCloseable {
      * @param port a port the configuration listens on, awaited before this returns
      */
     public static Nginx start(Path dir, List<String> templates, Map<String, String> variables, int port) {
+        return start(dir, templates, variables, port, null);
+    }
+
+    /** The same, inside a namespace: nginx's error log says when its worker started. */
+    public static Nginx startIn(PodNamespace namespace, Path dir, List<String> templates, Map<String, String> variables) {
+        return start(dir, templates, variables, 0, namespace);
+    }
+
+    private static Nginx start(Path dir, List<String> templates, Map<String, String> variables, int port, PodNamespace namespace) {
         Path nginx = binary().orElseThrow(() -> new IllegalStateException(
                 "nginx is not installed: the gateway tests need Debian's nginx package (apt-get install nginx)"));
         try {
@@ -78,8 +87,14 @@ public final class Nginx implements AutoCloseable {
                     "  scgi_temp_path " + absolute.resolve("temp/scgi") + ";",
                     "  include " + confD.toAbsolutePath() + "/*.conf;",
                     "}", ""));
-            Process process = new ProcessBuilder(nginx.toString(), "-p", absolute.toString(),
-                    "-c", absolute.resolve("nginx.conf").toString(), "-e", absolute.resolve("error.log").toString())
+            List<String> command = List.of(nginx.toString(), "-p", absolute.toString(),
+                    "-c", absolute.resolve("nginx.conf").toString(), "-e", absolute.resolve("error.log").toString());
+            if (namespace != null) {
+                Nginx started = new Nginx(namespace.start(command, Map.of(), dir.resolve("stdout.log")), dir);
+                started.awaitWorker();
+                return started;
+            }
+            Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
             Nginx started = new Nginx(process, dir);
             started.awaitPort(port);
@@ -117,6 +132,22 @@ public final class Nginx implements AutoCloseable {
         }
         close();
         throw new IllegalStateException("nginx did not listen on " + port + " within 10 s: " + log());
+    }
+
+    private void awaitWorker() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("nginx exited with " + process.exitValue() + ": " + log());
+            }
+            Path errors = dir.resolve("error.log");
+            if (Files.exists(errors) && Files.readString(errors).contains("start worker process")) {
+                return;
+            }
+            sleep(50);
+        }
+        close();
+        throw new IllegalStateException("nginx started no worker within 10 s: " + log());
     }
 
     /** nginx's error log and output, for failure messages. */

@@ -39,8 +39,8 @@ import io.registrationsigner.api.v1.SignRegistrationResponse;
  * <li>{@code mode=probes}: {@code startup}, {@code liveness}, {@code readiness} (URLs),
  * {@code startup.period} and {@code startup.failures} (the probe's), one line per probe.</li>
  * <li>{@code mode=sign}: one SignRegistration to each of {@code targets} (gRPC target URIs), as
- * {@code caller} with {@code ca}, optionally {@code cert} and {@code key}, {@code token}, and the
- * end user in the header {@code user-header}; a line per target.</li>
+ * {@code caller} with {@code ca} (or {@code plaintext=true}), optionally {@code cert} and {@code key},
+ * {@code token}, and the end user in the header {@code user-header}; a line per target.</li>
  * <li>{@code mode=load}: {@code rate} calls a second to {@code targets} (the first), at most {@code in-flight} at a time, until
  * the file {@code stop-after} exists, then for {@code linger} more ms (the endpoint's removal
  * reaching the caller), then waits for every call; a line of the status codes.</li>
@@ -180,6 +180,9 @@ public final class PodCaller {
     }
 
     private static ManagedChannel channel(Properties p, String target) throws IOException {
+        if (Boolean.parseBoolean(p.getProperty("plaintext"))) {
+            return NettyChannelBuilder.forTarget(target).usePlaintext().defaultLoadBalancingPolicy("round_robin").build();
+        }
         SslContextBuilder ssl = GrpcSslContexts.forClient().trustManager(Path.of(p.getProperty("ca")).toFile());
         if (p.getProperty("cert") != null) {
             ssl.keyManager(Path.of(p.getProperty("cert")).toFile(), Path.of(p.getProperty("key")).toFile());

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * A network and mount namespace of the test's own (unshare, as root), so that a shipped
  * configuration runs with its own paths, ports and host names: its files at their mount paths
- * (/etc is an overlay, so nothing lands in the machine's /etc), its host names in an /etc/hosts of
+ * (/etc is an overlay and /run a tmpfs, so nothing lands in the machine's), its host names in an /etc/hosts of
  * the namespace, and nothing but a loopback interface, on which it may use 8080, 6379 or 26379
  * whatever the machine runs there.
  */
@@ -28,6 +28,11 @@ public final class PodNamespace implements AutoCloseable {
     private PodNamespace(Path dir, Process holder) {
         this.dir = dir;
         this.holder = holder;
+    }
+
+    /** Whether the run must have namespaces: CI sets SIGNER_TESTS_REQUIRE_NAMESPACES=true. */
+    public static boolean required() {
+        return Boolean.getBoolean("signer.tests.require-namespaces") || "true".equals(System.getenv("SIGNER_TESTS_REQUIRE_NAMESPACES"));
     }
 
     /**
@@ -71,7 +76,7 @@ public final class PodNamespace implements AutoCloseable {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("holder.log").toFile()).start();
             PodNamespace namespace = new PodNamespace(dir, holder);
             namespace.run("sh", "-c", which("ip") + " link set lo up && mount -t overlay overlay -o lowerdir=/etc,upperdir=" + upper
-                    + ",workdir=" + dir.resolve("etc-work") + " /etc");
+                    + ",workdir=" + dir.resolve("etc-work") + " /etc && mount -t tmpfs -o size=16m,mode=0755 tmpfs /run");
             return namespace;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -99,6 +104,12 @@ public final class PodNamespace implements AutoCloseable {
         run("sh", "-c", "mkdir -p '" + mountPath + "' && mount --bind -o ro '" + source.toAbsolutePath() + "' '" + mountPath + "'");
     }
 
+    /** Mounts a file of the test read-only at {@code target}, as {@code docker run -v file:target:ro} does. */
+    public void mountFileReadOnly(Path source, String target) {
+        run("sh", "-c", "mkdir -p \"$(dirname '" + target + "')\" && touch '" + target + "' && mount --bind -o ro '"
+                + source.toAbsolutePath() + "' '" + target + "'");
+    }
+
     /** Starts a process in the namespace, as root, with exactly this environment (and a PATH). */
     public Process start(List<String> command, Map<String, String> environment, Path log) {
         List<String> inside = new ArrayList<>(enter());
@@ -109,12 +120,13 @@ public final class PodNamespace implements AutoCloseable {
     /**
      * Starts a process as a container of a pod runs it: as {@code uid}:{@code gid} with no
      * capabilities and no new privileges, on a read-only root file system, with a tmpfs of
-     * {@code tmpMiB} at /tmp, exactly this environment (the pod's) and a PATH.
+     * {@code tmpMiB} at /tmp (none, and /tmp read-only, for 0), exactly this environment (the pod's) and a PATH.
      */
     public Process startContainer(List<String> command, Map<String, String> environment, Path log, int uid, int gid, int tmpMiB) {
         List<String> inside = new ArrayList<>(enter());
         inside.addAll(List.of("unshare", "--mount", "--", "sh", "-c",
-                "mount --rbind / / && mount -o remount,bind,ro / && mount -t tmpfs -o size=" + tmpMiB + "m,mode=1777 tmpfs /tmp"
+                "mount --rbind / / && mount -o remount,bind,ro / && "
+                        + (tmpMiB > 0 ? "mount -t tmpfs -o size=" + tmpMiB + "m,mode=1777 tmpfs /tmp" : "mount -o remount,bind,ro /tmp 2>/dev/null; true")
                         + " && exec setpriv --reuid=" + uid + " --regid=" + gid + " --groups=" + gid
                         + " --inh-caps=-all --bounding-set=-all --no-new-privs \"$@\"",
                 "container"));
@@ -141,7 +153,9 @@ public final class PodNamespace implements AutoCloseable {
     }
 
     private List<String> enter() {
-        return List.of("nsenter", "--target", Long.toString(holder.pid()), "--net", "--mount", "--");
+        // In the test's working directory (the project), as a shell would start there.
+        return List.of("nsenter", "--target", Long.toString(holder.pid()), "--net", "--mount",
+                "--wd=" + Path.of("").toAbsolutePath(), "--");
     }
 
     private static boolean pause() {
