@@ -110,11 +110,12 @@ class AlertsAndDashboardTest extends ServiceTestBase {
         }
     }
 
-    /** Metric names of a PromQL expression: identifiers that are not PromQL's, outside label matchers, strings, ranges and groupings. */
+    /** Metric names of a PromQL expression: identifiers that are not PromQL's, outside label matchers, strings, ranges, offsets and groupings. */
     static Set<String> metricsIn(String expr) {
         String bare = expr.replaceAll("\\{[^}]*}", " ")
                 .replaceAll("\"[^\"]*\"", " ")
                 .replaceAll("\\[[^\\]]*]", " ")
+                .replaceAll("\\boffset\\s+-?[0-9a-z]+", " ")
                 .replaceAll("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)", " ")
                 .replaceAll("\\$\\w+", " ");
         Set<String> names = new TreeSet<>();
