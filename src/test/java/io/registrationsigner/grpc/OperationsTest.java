@@ -11,12 +11,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import grpc.health.v1.HealthGrpc;
@@ -34,11 +38,19 @@ import io.registrationsigner.testing.Reflection;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.TestApplication;
+import io.vertx.core.Vertx;
+import io.vertx.core.impl.VertxInternal;
 
 /** What Kubernetes, Prometheus and the engineer with grpcurl see, on the service's one port. */
 @QuarkusTest
 @WithTestResource(SignerTestResource.class)
 class OperationsTest extends ServiceTestBase {
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    MeterRegistry registry;
 
     @Test
     void livenessAndReadinessAreUp() {
@@ -123,8 +135,9 @@ class OperationsTest extends ServiceTestBase {
         assertTrue(PrometheusText.sum(after, "jvm_gc_pause_seconds_sum") > 0, "no time in jvm_gc_pause_seconds_sum");
         assertTrue(PrometheusText.sum(after, "jvm_gc_live_data_size_bytes") > 0, "no live data after a collection");
         assertTrue(PrometheusText.sum(after, "jvm_gc_max_data_size_bytes") > 0, "no max data size");
+        assertTrue(PrometheusText.value(after, "jvm_buffer_memory_max_bytes", Map.of("id", "direct")) > 0, "no direct buffers' maximum");
         for (String kept : List.of("jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
-                "jvm_info_total")) {
+                "jvm_info_total", "jvm_buffer_memory_used_bytes")) {
             assertTrue(after.lines().anyMatch(line -> line.startsWith(kept)), kept + " is missing");
         }
         // Only Micrometer's notification listeners make these: none may listen after every collection.
@@ -132,6 +145,47 @@ class OperationsTest extends ServiceTestBase {
                 "jvm_gc_memory_allocated_bytes_total")) {
             assertFalse(after.contains(listening), listening + " is there: a binder listens for GC notifications");
         }
+    }
+
+    @Test
+    void aStalledEventLoopShowsInTheEventLoopMetrics() throws Exception {
+        // The tests run in the service's JVM: this event loop is one of the service's. It is held
+        // until the gauge shows the watchdog's task waiting for half a second (the watchdog hands
+        // it one within a second), under the 2 s that readiness allows.
+        CountDownLatch release = new CountDownLatch(1);
+        ((VertxInternal) vertx).getEventLoopGroup().next().execute(() -> {
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        double stalled = 0;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+            while (stalled < 0.5 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                // Read from the registry: a scrape may be served by the held loop.
+                stalled = registry.get("signer.event.loop.stall").timeGauge().value(TimeUnit.SECONDS);
+            }
+        } finally {
+            release.countDown();
+        }
+        assertTrue(stalled >= 0.5, "stall while the loop is held: " + stalled + " s");
+
+        // The held loop times the watchdog's task as soon as it runs it, right after the latch.
+        String after = metrics();
+        for (int retry = 0; retry < 20 && PrometheusText.sum(after, "signer_event_loop_delay_seconds_max") < 0.5; retry++) {
+            Thread.sleep(100);
+            after = metrics();
+        }
+        double longest = PrometheusText.sum(after, "signer_event_loop_delay_seconds_max");
+        assertTrue(longest >= 0.5 && longest < 10, "longest delay after the stall: " + longest + " s");
+        assertTrue(PrometheusText.value(after, "signer_event_loop_delay_seconds_bucket", Map.of("le", "0.5"))
+                < PrometheusText.value(after, "signer_event_loop_delay_seconds_bucket", Map.of("le", "+Inf")), "the delay's buckets");
+        Thread.sleep(1200);
+        double stall = PrometheusText.sum(metrics(), "signer_event_loop_stall_seconds");
+        assertTrue(stall < 0.5, "stall once the loop runs again: " + stall + " s");
     }
 
     @Test
