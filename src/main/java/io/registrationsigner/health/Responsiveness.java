@@ -16,6 +16,7 @@ import jakarta.enterprise.event.Observes;
 import io.netty.util.concurrent.EventExecutor;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.registrationsigner.metrics.EventLoopMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.VertxInternal;
 
@@ -25,7 +26,7 @@ import io.vertx.core.impl.VertxInternal;
  * event loop, which could be the one stuck) hands each event loop a task every second and samples
  * the collectors' time. Readiness and liveness read it, so that a pod whose event loops are
  * blocked, or that thrashes in GC, leaves the load balancers and is then restarted, while the
- * management port would still answer.
+ * management port would still answer. The same waits are metrics ({@link EventLoopMetrics}).
  */
 @ApplicationScoped
 public class Responsiveness {
@@ -35,6 +36,7 @@ public class Responsiveness {
     static final int GC_WINDOW_TICKS = 10;
 
     private final Vertx vertx;
+    private final EventLoopMetrics metrics;
     private final List<EventExecutor> eventLoops = new ArrayList<>();
     /** Per event loop: when the task it was last handed was handed out, or 0 when it has run it. */
     private final List<AtomicLong> waitingSince = new ArrayList<>();
@@ -46,8 +48,9 @@ public class Responsiveness {
     private int tick;
     private volatile Thread watchdog;
 
-    Responsiveness(Vertx vertx) {
+    Responsiveness(Vertx vertx, EventLoopMetrics metrics) {
         this.vertx = vertx;
+        this.metrics = metrics;
     }
 
     void started(@Observes StartupEvent event) {
@@ -55,6 +58,7 @@ public class Responsiveness {
             eventLoops.add(executor);
             waitingSince.add(new AtomicLong());
         });
+        metrics.readStallsFrom(this::longestStall);
         Thread thread = new Thread(this::watch, "event-loop-watchdog");
         thread.setDaemon(true);
         watchdog = thread;
@@ -107,7 +111,7 @@ public class Responsiveness {
                     AtomicLong since = waitingSince.get(i);
                     // A loop that has not run the last task yet is not handed another: its wait goes on.
                     if (since.compareAndSet(0, System.nanoTime())) {
-                        eventLoops.get(i).execute(() -> since.set(0));
+                        eventLoops.get(i).execute(() -> metrics.recordDelay(System.nanoTime() - since.getAndSet(0)));
                     }
                 }
                 sampleGc();

@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.netty.util.internal.PlatformDependent;
 import io.quarkus.micrometer.runtime.binder.JVMInfoBinder;
 
 /**
@@ -26,7 +27,9 @@ import io.quarkus.micrometer.runtime.binder.JVMInfoBinder;
  * Micrometer's {@code JvmGcMetrics} and {@code JvmHeapPressureMetrics} listen for the JMX notification
  * that follows every collection: the JVM then builds it and runs the listeners right after each
  * pause, on a core that the calls held by the pause are waiting for (docs/performance.md). Read
- * at scrape time, the collectors cost nothing between scrapes.
+ * at scrape time, the collectors cost nothing between scrapes. One more gauge,
+ * {@code jvm_buffer_memory_max_bytes{id="direct"}}: the limit that direct buffers run into
+ * ({@code -XX:MaxDirectMemorySize}, else the heap's maximum), which Micrometer's buffer metrics lack.
  */
 @Singleton
 public class JvmMetrics implements MeterBinder {
@@ -36,6 +39,7 @@ public class JvmMetrics implements MeterBinder {
     private final List<MemoryPoolMXBean> longLivedPools = ManagementFactory.getMemoryPoolMXBeans().stream()
             .filter(pool -> pool.getType() == MemoryType.HEAP && isLongLived(pool.getName()))
             .toList();
+    private final long maxDirectMemory = PlatformDependent.estimateMaxDirectMemory();
 
     @Override
     public void bindTo(MeterRegistry registry) {
@@ -43,6 +47,11 @@ public class JvmMetrics implements MeterBinder {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new JVMInfoBinder().bindTo(registry);
+        Gauge.builder("jvm.buffer.memory.max", this, metrics -> metrics.maxDirectMemory)
+                .tag("id", "direct")
+                .description("The most memory that the direct buffers may take")
+                .baseUnit(BaseUnits.BYTES)
+                .register(registry);
         for (GarbageCollectorMXBean collector : collectors) {
             boolean concurrent = isConcurrent(collector.getName());
             FunctionTimer.builder(concurrent ? "jvm.gc.concurrent.phase.time" : "jvm.gc.pause", collector,

@@ -2,18 +2,22 @@ package io.registrationsigner.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +32,7 @@ import io.registrationsigner.api.v1.LegacyCredential;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
 import io.registrationsigner.api.v1.SignRegistrationResponse;
 import io.registrationsigner.api.v1.VerifyRegistrationRequest;
+import io.registrationsigner.testing.Http;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.TestApplication;
@@ -36,7 +41,8 @@ import io.registrationsigner.testing.TestCaller;
 /**
  * The shipped Prometheus alert rules and Grafana dashboard against the running service: every
  * metric they use is in its /q/metrics, every metric of its own (signer_*) is on the dashboard,
- * and every alert says how bad it is and where its runbook is.
+ * so are the JVM's memory, garbage collection, CPU and the event loops, and every alert says how
+ * bad it is and where its runbook is.
  */
 @QuarkusTest
 @WithTestResource(SignerTestResource.class)
@@ -53,7 +59,7 @@ class AlertsAndDashboardTest extends ServiceTestBase {
             "ignoring", "and", "or", "unless", "bool", "offset");
 
     @Test
-    void everyMetricOfTheAlertsAndTheDashboardIsServedAndEveryMetricOfTheServiceIsOnTheDashboard() throws IOException {
+    void everyMetricOfTheAlertsAndTheDashboardIsServedAndEveryMetricOfTheServiceIsOnTheDashboard() throws Exception {
         // A credential, a verification and a refused call, so that their labelled series exist.
         SignRegistrationResponse signed = signer(10).signRegistration(SignRegistrationRequest.newBuilder()
                 .setUserId("monitored-user").setApplicationKey(TestApplication.VECTOR.key()).build());
@@ -67,7 +73,13 @@ class AlertsAndDashboardTest extends ServiceTestBase {
         } catch (StatusRuntimeException expected) {
             // counted in signer_auth_failures_total
         }
+        // and a transport warning, counted in signer_transport_warnings_total as it is logged: the gRPC port does not speak HTTP/1.1
+        assertThrows(Exception.class, () -> Http.localhost(url.getPort()).get("/monitored"));
         Set<String> served = metricNames(metrics());
+        for (int retry = 0; retry < 50 && !served.contains("signer_transport_warnings_total"); retry++) {
+            Thread.sleep(200);
+            served = metricNames(metrics());
+        }
 
         Set<String> used = new TreeSet<>();
         for (String expr : alertExpressions()) {
@@ -94,6 +106,40 @@ class AlertsAndDashboardTest extends ServiceTestBase {
     }
 
     @Test
+    void theDashboardShowsMemoryGarbageCollectionCpuAndTheEventLoopsOfTheServicesPodsOnly() throws IOException {
+        Map<String, String> panels = new LinkedHashMap<>();
+        Set<Integer> ids = new TreeSet<>();
+        for (JsonNode panel : new ObjectMapper().readTree(DASHBOARD.toFile()).path("panels")) {
+            assertTrue(ids.add(panel.path("id").asInt()), "two panels with id " + panel.path("id"));
+            StringBuilder exprs = new StringBuilder();
+            panel.path("targets").forEach(target -> exprs.append(target.path("expr").asText()).append('\n'));
+            panels.put(panel.path("title").asText(), exprs.toString());
+        }
+        assertPanel(panels, "heap used against its maximum", "jvm_memory_used_bytes{area=\"heap\"}", "jvm_memory_max_bytes{area=\"heap\"}");
+        assertPanel(panels, "non-heap memory and direct buffers used against their maximum",
+                "jvm_memory_used_bytes{area=\"nonheap\"}", "jvm_buffer_memory_used_bytes{id=\"direct\"}",
+                "jvm_buffer_memory_max_bytes{id=\"direct\"}");
+        assertPanel(panels, "time in garbage collection pauses", "rate(jvm_gc_pause_seconds_sum[");
+        assertPanel(panels, "garbage collection pauses", "rate(jvm_gc_pause_seconds_count[");
+        assertPanel(panels, "process CPU", "process_cpu_");
+        assertPanel(panels, "event loop delay", "signer_event_loop_delay_seconds", "signer_event_loop_stall_seconds");
+        // jvm_*, process_*, netty_*: any JVM that Prometheus scrapes has them, not the service alone.
+        for (Map.Entry<String, String> panel : panels.entrySet()) {
+            for (String expr : panel.getValue().lines().toList()) {
+                if (metricsIn(expr).stream().anyMatch(name -> !name.startsWith("signer_"))) {
+                    assertTrue(expr.contains(" and on (job, instance) signer_redis_up"),
+                            panel.getKey() + ": not only the service's series: " + expr);
+                }
+            }
+        }
+    }
+
+    private static void assertPanel(Map<String, String> panels, String what, String... queried) {
+        assertTrue(panels.values().stream().anyMatch(exprs -> Stream.of(queried).allMatch(exprs::contains)),
+                "no panel shows " + what + " (" + String.join(", ", queried) + ")");
+    }
+
+    @Test
     void everyAlertHasASeverityASummaryAndARunbookSection() throws IOException {
         String runbooks = Files.readString(RUNBOOKS);
         List<JsonNode> rules = rules();
@@ -110,11 +156,12 @@ class AlertsAndDashboardTest extends ServiceTestBase {
         }
     }
 
-    /** Metric names of a PromQL expression: identifiers that are not PromQL's, outside label matchers, strings, ranges and groupings. */
+    /** Metric names of a PromQL expression: identifiers that are not PromQL's, outside label matchers, strings, ranges, offsets and groupings. */
     static Set<String> metricsIn(String expr) {
         String bare = expr.replaceAll("\\{[^}]*}", " ")
                 .replaceAll("\"[^\"]*\"", " ")
                 .replaceAll("\\[[^\\]]*]", " ")
+                .replaceAll("\\boffset\\s+-?[0-9a-z]+", " ")
                 .replaceAll("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)", " ")
                 .replaceAll("\\$\\w+", " ");
         Set<String> names = new TreeSet<>();

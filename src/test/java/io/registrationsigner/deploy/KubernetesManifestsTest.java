@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.reflect.Method;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.MappingIterator;
@@ -39,6 +41,7 @@ import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -46,6 +49,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 
 /**
@@ -214,7 +219,7 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void theNetworkPolicyLetsInOnlyTheServicePortsAndOutOnlyRedisAndDns() {
+    void theNetworkPolicyLetsInOnlyTheServicePortsAndOutOnlyRedisAndDnsUntilTracesAreOn() {
         NetworkPolicy policy = one(NetworkPolicy.class);
         assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
         Set<Integer> ingress = policy.getSpec().getIngress().stream().flatMap(rule -> rule.getPorts().stream())
@@ -223,6 +228,41 @@ class KubernetesManifestsTest {
         Set<Integer> egress = policy.getSpec().getEgress().stream().flatMap(rule -> rule.getPorts().stream())
                 .map(p -> p.getPort().getIntVal()).collect(Collectors.toSet());
         assertEquals(Set.of(6379, 26379, 53), egress);
+    }
+
+    @Test
+    void theCommentedTracingEgressLetsOutToTheCollectorThatTheCommentedEndpointNames() throws IOException {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        List<EnvVar> tracing = yaml.readValue(uncommented(MANIFESTS.resolve("deployment.yaml"), "- name: QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT"),
+                new TypeReference<List<EnvVar>>() { });
+        URI endpoint = URI.create(tracing.get(0).getValue());
+        String[] serviceAndNamespace = endpoint.getHost().split("\\.");
+        List<NetworkPolicyEgressRule> egress = yaml.readValue(uncommented(MANIFESTS.resolve("networkpolicy.yaml"), "- to:"),
+                new TypeReference<List<NetworkPolicyEgressRule>>() { });
+        assertEquals(1, egress.size());
+        NetworkPolicyPeer collector = egress.get(0).getTo().get(0);
+        assertEquals(serviceAndNamespace[1], collector.getNamespaceSelector().getMatchLabels().get("kubernetes.io/metadata.name"));
+        assertEquals(serviceAndNamespace[0], collector.getPodSelector().getMatchLabels().get("app.kubernetes.io/name"));
+        assertEquals(List.of(endpoint.getPort() + "/TCP"), egress.get(0).getPorts().stream()
+                .map(port -> port.getPort().getIntVal() + "/" + port.getProtocol()).toList());
+    }
+
+    /** The commented-out YAML block of a manifest that starts with {@code first}, without its comment marks. */
+    private static String uncommented(Path manifest, String first) throws IOException {
+        List<String> lines = Files.readAllLines(manifest);
+        StringBuilder block = new StringBuilder();
+        for (String line : lines) {
+            String text = line.stripLeading();
+            boolean comment = text.startsWith("# ");
+            if (block.isEmpty() && comment && text.substring(2).equals(first)
+                    || !block.isEmpty() && comment && text.substring(2).startsWith(" ")) {
+                block.append(text.substring(2)).append('\n');
+            } else if (!block.isEmpty()) {
+                break;
+            }
+        }
+        assertFalse(block.isEmpty(), manifest + " has no commented block " + first);
+        return block.toString();
     }
 
     @Test

@@ -8,15 +8,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import grpc.health.v1.HealthGrpc;
@@ -26,7 +38,10 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.registrationsigner.api.v1.RegistrationSignerGrpc;
+import io.registrationsigner.api.v1.LegacyCredential;
 import io.registrationsigner.api.v1.SignRegistrationRequest;
+import io.registrationsigner.api.v1.SignRegistrationResponse;
+import io.registrationsigner.api.v1.VerifyRegistrationRequest;
 import io.registrationsigner.testing.Http;
 import io.registrationsigner.testing.PrometheusText;
 import io.registrationsigner.testing.RawGrpc;
@@ -34,11 +49,30 @@ import io.registrationsigner.testing.Reflection;
 import io.registrationsigner.testing.ServiceTestBase;
 import io.registrationsigner.testing.SignerTestResource;
 import io.registrationsigner.testing.TestApplication;
+import io.registrationsigner.testing.TestCaller;
+import io.vertx.core.Vertx;
+import io.vertx.core.impl.VertxInternal;
 
 /** What Kubernetes, Prometheus and the engineer with grpcurl see, on the service's one port. */
 @QuarkusTest
 @WithTestResource(SignerTestResource.class)
 class OperationsTest extends ServiceTestBase {
+
+    private static final Path OPERATIONS_GUIDE = Path.of("docs", "operations.md");
+    /** A metric name of the guide: the prefixes of the service's, the JVM's, Quarkus' and its libraries' metrics; a family ends with *. */
+    private static final Pattern DOCUMENTED_METRIC = Pattern.compile(
+            "\\b(?:signer|jvm|process|system|grpc|netty|redis|http|vertx)_[a-zA-Z0-9_]*\\*?");
+    /** Named in the guide as not there: only notification listeners of Micrometer, which the service does not have, make them. */
+    private static final Set<String> NOT_SERVED = Set.of("jvm_gc_pause_seconds_max", "jvm_gc_overhead", "jvm_memory_usage_after_gc",
+            "jvm_gc_memory_allocated_bytes_total", "jvm_gc_memory_promoted_bytes_total");
+    /** Made only for a concurrent collector (ZGC, Shenandoah, G1 from JDK 20 on), which the tests' JVM may not run. */
+    private static final Set<String> ONLY_WITH_A_CONCURRENT_COLLECTOR = Set.of("jvm_gc_concurrent_phase_time_seconds");
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    MeterRegistry registry;
 
     @Test
     void livenessAndReadinessAreUp() {
@@ -123,8 +157,9 @@ class OperationsTest extends ServiceTestBase {
         assertTrue(PrometheusText.sum(after, "jvm_gc_pause_seconds_sum") > 0, "no time in jvm_gc_pause_seconds_sum");
         assertTrue(PrometheusText.sum(after, "jvm_gc_live_data_size_bytes") > 0, "no live data after a collection");
         assertTrue(PrometheusText.sum(after, "jvm_gc_max_data_size_bytes") > 0, "no max data size");
+        assertTrue(PrometheusText.value(after, "jvm_buffer_memory_max_bytes", Map.of("id", "direct")) > 0, "no direct buffers' maximum");
         for (String kept : List.of("jvm_memory_used_bytes", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
-                "jvm_info_total")) {
+                "jvm_info_total", "jvm_buffer_memory_used_bytes")) {
             assertTrue(after.lines().anyMatch(line -> line.startsWith(kept)), kept + " is missing");
         }
         // Only Micrometer's notification listeners make these: none may listen after every collection.
@@ -132,6 +167,96 @@ class OperationsTest extends ServiceTestBase {
                 "jvm_gc_memory_allocated_bytes_total")) {
             assertFalse(after.contains(listening), listening + " is there: a binder listens for GC notifications");
         }
+    }
+
+    @Test
+    void aStalledEventLoopShowsInTheEventLoopMetrics() throws Exception {
+        // The tests run in the service's JVM: this event loop is one of the service's. It is held
+        // until the gauge shows the watchdog's task waiting for half a second (the watchdog hands
+        // it one within a second), under the 2 s that readiness allows.
+        CountDownLatch release = new CountDownLatch(1);
+        ((VertxInternal) vertx).getEventLoopGroup().next().execute(() -> {
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        double stalled = 0;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+            while (stalled < 0.5 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                // Read from the registry: a scrape may be served by the held loop.
+                stalled = registry.get("signer.event.loop.stall").timeGauge().value(TimeUnit.SECONDS);
+            }
+        } finally {
+            release.countDown();
+        }
+        assertTrue(stalled >= 0.5, "stall while the loop is held: " + stalled + " s");
+
+        // The held loop times the watchdog's task as soon as it runs it, right after the latch.
+        String after = metrics();
+        for (int retry = 0; retry < 20 && PrometheusText.sum(after, "signer_event_loop_delay_seconds_max") < 0.5; retry++) {
+            Thread.sleep(100);
+            after = metrics();
+        }
+        double longest = PrometheusText.sum(after, "signer_event_loop_delay_seconds_max");
+        assertTrue(longest >= 0.5 && longest < 10, "longest delay after the stall: " + longest + " s");
+        assertTrue(PrometheusText.value(after, "signer_event_loop_delay_seconds_bucket", Map.of("le", "0.5"))
+                < PrometheusText.value(after, "signer_event_loop_delay_seconds_bucket", Map.of("le", "+Inf")), "the delay's buckets");
+        Thread.sleep(1200);
+        double stall = PrometheusText.sum(metrics(), "signer_event_loop_stall_seconds");
+        assertTrue(stall < 0.5, "stall once the loop runs again: " + stall + " s");
+    }
+
+    @Test
+    void theOperationsGuideNamesOnlyMetricsTheServiceExports() throws Exception {
+        // The series that appear with their first event: a credential, a verification, a refused call,
+        // a transport warning (the gRPC port does not speak HTTP/1.1).
+        SignRegistrationResponse signed = signer(10).signRegistration(SignRegistrationRequest.newBuilder()
+                .setUserId("documented-user").setApplicationKey(TestApplication.VECTOR.key()).build());
+        signer(10).verifyRegistration(VerifyRegistrationRequest.newBuilder().setUserId("documented-user")
+                .setApplicationKey(TestApplication.VECTOR.key())
+                .setLegacy(LegacyCredential.newBuilder().setSequence(signed.getSequence()).setSignature(signed.getSignature()))
+                .build());
+        assertThrows(StatusRuntimeException.class, () -> signer(10)
+                .withInterceptors(TestCaller.headers("authorization", "Bearer not-a-caller-token"))
+                .signRegistration(SignRegistrationRequest.newBuilder().setUserId("documented-user").build()));
+        assertThrows(Exception.class, () -> Http.localhost(url.getPort()).get("/documented"));
+
+        String text = Files.readString(OPERATIONS_GUIDE);
+        Set<String> documented = new TreeSet<>();
+        Matcher name = DOCUMENTED_METRIC.matcher(text);
+        while (name.find()) {
+            documented.add(name.group());
+        }
+        assertTrue(documented.containsAll(List.of("signer_credentials_total", "jvm_gc_pause_seconds", "process_cpu_usage")),
+                documented.toString());
+        Set<String> missing = new TreeSet<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        do {
+            Set<String> served = metrics().lines().filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                    .map(line -> line.split("[{ ]", 2)[0]).collect(Collectors.toCollection(TreeSet::new));
+            missing.clear();
+            for (String documentedName : documented) {
+                boolean isServed = documentedName.endsWith("*")
+                        ? served.stream().anyMatch(s -> s.startsWith(documentedName.substring(0, documentedName.length() - 1)))
+                        : Stream.of("", "_total", "_count", "_sum", "_bucket", "_max").anyMatch(s -> served.contains(documentedName + s));
+                if (NOT_SERVED.contains(documentedName)) {
+                    assertFalse(isServed, documentedName + " is served, but the guide says it is not");
+                } else if (!isServed && !ONLY_WITH_A_CONCURRENT_COLLECTOR.contains(documentedName)) {
+                    missing.add(documentedName);
+                }
+            }
+            // The transport warning is counted as it is logged, a moment after the answer.
+        } while (!missing.isEmpty() && System.nanoTime() < deadline && sleep(200));
+        assertEquals(Set.of(), missing, "named in " + OPERATIONS_GUIDE + ", not in /q/metrics");
+    }
+
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return true;
     }
 
     @Test
