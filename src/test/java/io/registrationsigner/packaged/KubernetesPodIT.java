@@ -267,6 +267,10 @@ class KubernetesPodIT {
             Path loadLog = DIR.resolve("caller-load.log");
             Process loader = startCaller(pod, load, loadLog);
             awaitLine(loadLog, "load running", loader);
+            // The pod's memory against its limit, after start-up, probes, TLS callers and load.
+            long peakMiB = memoryMiB(service.pid(), "VmHWM:");
+            int limitMiB = ContainerJvm.memoryLimitMiB();
+            assertTrue(peakMiB < limitMiB, "peak resident " + peakMiB + " MiB, limit " + limitMiB + " MiB");
             long terminated = System.nanoTime();
             service.destroy();
             Files.writeString(stop, "");
@@ -277,9 +281,10 @@ class KubernetesPodIT {
             String loaded = Files.readString(loadLog);
             Matcher done = Pattern.compile("load done \\{OK=(\\d+)}").matcher(loaded);
             assertTrue(done.find() && !loaded.contains("load failure"), loaded);
-            System.out.printf("kubernetes pod: probes %s; %d names signed for the gateway and the backend; SIGTERM under"
-                    + " load: %s calls, all OK, pod ended after %d ms (grace %d s)%n", probed.lines().toList(), targets.size(),
-                    done.group(1), stoppedMillis, grace);
+            System.out.printf("kubernetes pod: probes %s; %d names signed for the gateway and the backend; peak resident"
+                    + " %d MiB of the %d MiB limit (JVM %s, the JVM image's options); SIGTERM under load: %s calls, all OK,"
+                    + " pod ended after %d ms (grace %d s)%n", probed.lines().toList(), targets.size(), peakMiB, limitMiB,
+                    System.getProperty("java.version"), done.group(1), stoppedMillis, grace);
         }
     }
 
@@ -376,6 +381,11 @@ class KubernetesPodIT {
             Thread.sleep(50);
         }
         throw new AssertionError("no \"" + line + "\" in " + log + ":\n" + (Files.exists(log) ? Files.readString(log) : ""));
+    }
+
+    private static long memoryMiB(long pid, String field) throws IOException {
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream().filter(l -> l.startsWith(field))
+                .mapToLong(l -> Long.parseLong(l.substring(field.length()).trim().split("\\s+")[0]) / 1024).findFirst().orElseThrow();
     }
 
     private static int containerPort(JsonNode container, String name) {
