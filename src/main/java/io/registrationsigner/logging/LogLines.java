@@ -9,7 +9,8 @@ import io.quarkus.logging.LoggingFilter;
 
 /**
  * The filter of the console and file handlers (a handler takes one): the transport's warnings
- * limited ({@link TransportLogLimit}), and the trace fields of the text format ({@link TraceFields}).
+ * limited ({@link TransportLogLimit}), the trace fields of the text format ({@link TraceFields}),
+ * and Quarkus' start-up line without its empty list of HTTP addresses ({@link StartupLine}).
  */
 @LoggingFilter(name = LogLines.NAME)
 public final class LogLines implements Filter {
@@ -34,6 +35,7 @@ public final class LogLines implements Filter {
         if (textFormat) {
             TraceFields.name(record);
         }
+        StartupLine.leaveOutEmptyListening(record);
         return true;
     }
 }
