@@ -19,7 +19,7 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.Startup;
-import io.quarkus.runtime.configuration.ConfigurationException;
+import io.registrationsigner.configuration.ConfigurationProblems;
 import io.registrationsigner.signing.ApplicationKeys;
 import io.vertx.core.Vertx;
 
@@ -60,7 +60,7 @@ public class Applications {
         this.clock = clock;
         Map<String, Path> files = new LinkedHashMap<>();
         config.applications().forEach((name, application) -> application.secretFile()
-                .ifPresent(file -> files.put(application.key().trim(), Path.of(file))));
+                .ifPresent(file -> files.put(application.key().orElseThrow().trim(), Path.of(file))));
         this.secretFiles = Map.copyOf(files);
         // Files are read on a worker thread, never on the event loop that fires the timer.
         this.reloadTimer = secretFiles.isEmpty() ? NO_TIMER
@@ -136,31 +136,46 @@ public class Applications {
     }
 
     static Map<String, Application> index(Map<String, ApplicationsConfig.ApplicationConfig> configured) {
+        ConfigurationProblems problems = new ConfigurationProblems();
+        Map<String, Application> byKey = index(configured, problems);
+        problems.throwIfAny();
+        return byKey;
+    }
+
+    /** The applications by key; every problem of their configuration goes to {@code problems}. */
+    public static Map<String, Application> index(Map<String, ApplicationsConfig.ApplicationConfig> configured,
+            ConfigurationProblems problems) {
         if (configured.isEmpty()) {
-            throw new ConfigurationException("No Sinch application is configured: set signer.applications.<name>.key"
-                    + " and signer.applications.<name>.secret (or .secret-file) for at least one application");
+            problems.add("No Sinch application is configured: set signer.applications.<name>.key"
+                    + " and signer.applications.<name>.secret (or .secret-file) for at least one application", DOCS);
+            return Map.of();
         }
         Map<String, Application> byKey = new LinkedHashMap<>();
-        configured.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
-            Application application = validated(entry.getKey(), entry.getValue());
-            Application clash = byKey.putIfAbsent(application.key(), application);
-            if (clash != null) {
-                throw new ConfigurationException("Applications '" + clash.name() + "' and '" + application.name()
-                        + "' have the same key " + application.key() + ": each Sinch application must be configured once");
-            }
-        });
+        configured.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(entry -> validated(entry.getKey(), entry.getValue(), problems).ifPresent(application -> {
+                    Application clash = byKey.putIfAbsent(application.key(), application);
+                    if (clash != null) {
+                        problems.add("Applications '" + clash.name() + "' and '" + application.name() + "' have the same key "
+                                + application.key() + ": each Sinch application must be configured once", DOCS);
+                    }
+                }));
         return Map.copyOf(byKey);
     }
 
-    private static Application validated(String name, ApplicationsConfig.ApplicationConfig config) {
+    private static final String DOCS = "docs/configuration.md#applications";
+    private static final String SECRET_FILE_DOCS = "docs/configuration.md#secret-files";
+
+    private static Optional<Application> validated(String name, ApplicationsConfig.ApplicationConfig config,
+            ConfigurationProblems problems) {
         String prefix = "Application '" + name + "': signer.applications." + name;
-        String key = config.key().trim();
-        ApplicationKeys.problem(key).ifPresent(problem -> {
-            throw new ConfigurationException(prefix + ".key is not a Sinch Application Key: " + problem);
-        });
+        Optional<String> key = config.key().map(String::trim);
+        Optional<String> keyProblem = key.isEmpty() ? Optional.of(prefix + ".key is not set")
+                : ApplicationKeys.problem(key.get()).map(problem -> prefix + ".key is not a Sinch Application Key: " + problem);
+        keyProblem.ifPresent(problem -> problems.add(problem, DOCS));
         if (config.secret().isPresent() == config.secretFile().isPresent()) {
-            throw new ConfigurationException(prefix + ".secret or " + prefix.substring(prefix.indexOf("signer."))
-                    + ".secret-file must be set, and only one of them");
+            problems.add(prefix + ".secret or " + prefix.substring(prefix.indexOf("signer.")) + ".secret-file must be set,"
+                    + " and only one of them", DOCS);
+            return Optional.empty();
         }
         String secret;
         String property;
@@ -172,14 +187,15 @@ public class Applications {
             try {
                 secret = Files.readString(Path.of(config.secretFile().get()), StandardCharsets.UTF_8).trim();
             } catch (IOException | RuntimeException e) {
-                throw new ConfigurationException(property + " cannot be read (" + e.getClass().getSimpleName() + ")");
+                problems.add(property + " cannot be read (" + e.getClass().getSimpleName() + ")", SECRET_FILE_DOCS);
+                return Optional.empty();
             }
         }
-        secretProblem(secret).ifPresent(problem -> {
-            throw new ConfigurationException(property + " " + problem
-                    + " (copy the Application Secret exactly as the Sinch dashboard shows it)");
-        });
-        return new Application(name, key, secret);
+        Optional<String> secretProblem = secretProblem(secret);
+        secretProblem.ifPresent(problem -> problems.add(property + " " + problem
+                + " (copy the Application Secret exactly as the Sinch dashboard shows it)", DOCS));
+        return keyProblem.isEmpty() && secretProblem.isEmpty() ? Optional.of(new Application(name, key.get(), secret))
+                : Optional.empty();
     }
 
     /** What is wrong with this text as a Sinch Application Secret, in words that never quote it. */

@@ -18,8 +18,11 @@ public interface ApplicationsConfig {
 
     interface ApplicationConfig {
 
-        /** The Sinch Application Key, as the Sinch dashboard shows it. */
-        String key();
+        /**
+         * The Sinch Application Key, as the Sinch dashboard shows it. Required: optional here only
+         * so that a missing key is reported with every other problem of the configuration.
+         */
+        Optional<String> key();
 
         /** The Sinch Application Secret: Base64 text, as the Sinch dashboard shows it. */
         Optional<String> secret();

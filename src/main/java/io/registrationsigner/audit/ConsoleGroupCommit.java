@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Formatter;
 import java.util.logging.Handler;
 
 import org.jboss.logging.Logger;
+import org.jboss.logmanager.ExtFormatter;
 import org.jboss.logmanager.ExtHandler;
 import org.jboss.logmanager.LogContext;
 import org.jboss.logmanager.handlers.AsyncHandler;
@@ -48,9 +50,35 @@ final class ConsoleGroupCommit implements Executor {
     static Optional<ConsoleGroupCommit> install(boolean stderr) {
         return consoleHandler(LogContext.getLogContext().getLogger("").getHandlers()).map(handler -> {
             ConsoleGroupCommit groupCommit = new ConsoleGroupCommit(handler);
-            handler.setOutputStream(new HeldFlushes(stderr ? System.err : System.out, groupCommit::holding));
+            // A handler writes its formatter's head to every new output stream, and the head of
+            // Quarkus' console formatter is the banner, already written: the new stream gets none.
+            Formatter formatter = handler.getFormatter();
+            handler.setFormatter(new WithoutHead(formatter));
+            try {
+                handler.setOutputStream(new HeldFlushes(stderr ? System.err : System.out, groupCommit::holding));
+            } finally {
+                handler.setFormatter(formatter);
+            }
             return groupCommit;
         });
+    }
+
+    /** The formatter, with no head (and no tail for the stream it replaces). */
+    private static final class WithoutHead extends ExtFormatter.Delegating {
+
+        WithoutHead(Formatter formatter) {
+            super(formatter instanceof ExtFormatter ext ? ext : ExtFormatter.wrap(formatter, false));
+        }
+
+        @Override
+        public String getHead(Handler handler) {
+            return "";
+        }
+
+        @Override
+        public String getTail(Handler handler) {
+            return "";
+        }
     }
 
     private static Optional<ConsoleHandler> consoleHandler(Handler[] handlers) {

@@ -43,8 +43,12 @@ public interface AuthConfig {
         /** Not read: names are matched as URI or DNS SANs only. Refused at start-up, with the way out. */
         Optional<String> certificateName();
 
-        /** Names of the applications it may use ({@code signer.applications.<name>}), or {@code *} for all. */
-        List<String> applications();
+        /**
+         * Names of the applications it may use ({@code signer.applications.<name>}), or {@code *} for
+         * all. Required: optional here only so that a missing list is reported with every other
+         * problem of the configuration.
+         */
+        Optional<List<String>> applications();
 
         /**
          * A gateway calls for the end user it authenticated, whose id it asserts in the user header:

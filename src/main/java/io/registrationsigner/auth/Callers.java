@@ -16,11 +16,10 @@ import java.util.Set;
 
 import jakarta.inject.Singleton;
 
-
 import io.quarkus.runtime.Startup;
-import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.tls.TlsConfiguration;
 import io.registrationsigner.application.ApplicationsConfig;
+import io.registrationsigner.configuration.ConfigurationProblems;
 import io.registrationsigner.transport.ServerTls;
 
 /**
@@ -35,45 +34,74 @@ public class Callers {
     private record TokenCaller(byte[] tokenSha256, Caller caller) {
     }
 
+    /** The callers as configured: by the SHA-256 of their token, and by their certificates' names. */
+    private record Resolution(List<TokenCaller> byToken, Map<String, Caller> byCertificateName) {
+    }
+
+    static final String DOCS = "docs/security.md#callers";
+    static final String CERTIFICATE_DOCS = "docs/security.md#client-certificates";
+    static final String BEARER_DOCS = "docs/security.md#bearer-tokens";
+
     private final boolean allowAnonymous;
-    private final List<TokenCaller> byToken = new ArrayList<>();
+    private final List<TokenCaller> byToken;
     /** Keyed by {@code uri:<SAN>} or {@code dns:<SAN>}: a name of one kind never matches one of the other. */
     private final Map<String, Caller> byCertificateName;
 
     Callers(AuthConfig config, ApplicationsConfig applications, ServerTls tls) {
+        ConfigurationProblems problems = new ConfigurationProblems();
+        Resolution resolution = resolve(config, applications,
+                new ServerTls.Resolution(tls.configuration(), tls.property(), true), problems);
+        problems.throwIfAny();
         this.allowAnonymous = config.allowAnonymous();
-        if (config.callers().isEmpty() && !allowAnonymous) {
-            throw new ConfigurationException("No caller authentication is configured: set"
+        this.byToken = resolution.byToken();
+        this.byCertificateName = resolution.byCertificateName();
+    }
+
+    /** Every problem of the callers' configuration goes to {@code problems}. */
+    public static void check(AuthConfig config, ApplicationsConfig applications, ServerTls.Resolution tls,
+            ConfigurationProblems problems) {
+        resolve(config, applications, tls, problems);
+    }
+
+    private static Resolution resolve(AuthConfig config, ApplicationsConfig applications, ServerTls.Resolution tls,
+            ConfigurationProblems problems) {
+        if (config.callers().isEmpty() && !config.allowAnonymous()) {
+            problems.add("No caller authentication is configured: set"
                     + " signer.auth.callers.<name>.token-sha256 or .certificate-uri / .certificate-dns for each calling"
-                    + " service, or signer.auth.allow-anonymous=true to let anyone who reaches the port call it");
+                    + " service, or signer.auth.allow-anonymous=true to let anyone who reaches the port call it", DOCS);
         }
+        List<TokenCaller> byToken = new ArrayList<>();
         Map<String, Caller> certificates = new HashMap<>();
-        config.callers().forEach((name, caller) -> {
+        config.callers().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> {
+            String name = entry.getKey();
+            AuthConfig.CallerConfig caller = entry.getValue();
             String prefix = "signer.auth.callers." + name;
-            Caller resolved = new Caller(name, applications(prefix, caller.applications(), applications), caller.gateway());
+            Caller resolved = new Caller(name, applications(prefix, caller.applications(), applications, problems),
+                    caller.gateway());
             if (caller.certificateName().isPresent()) {
-                throw new ConfigurationException(prefix + ".certificate-name is not supported: it matched the subject CN"
+                problems.add(prefix + ".certificate-name is not supported: it matched the subject CN"
                         + " and every SAN alike. Set " + prefix + ".certificate-uri (a URI SAN, such as a SPIFFE id) or "
-                        + prefix + ".certificate-dns (a DNS SAN)");
+                        + prefix + ".certificate-dns (a DNS SAN)", CERTIFICATE_DOCS);
             }
             List<String> names = new ArrayList<>();
             caller.certificateUri().ifPresent(uri -> names.add(URI + uri));
             caller.certificateDns().ifPresent(dns -> names.add(DNS + dns));
-            if (caller.tokenSha256().isEmpty() && names.isEmpty()) {
-                throw new ConfigurationException(prefix + " has neither token-sha256 nor certificate-uri or certificate-dns");
+            if (caller.tokenSha256().isEmpty() && names.isEmpty() && caller.certificateName().isEmpty()) {
+                problems.add(prefix + " has neither token-sha256 nor certificate-uri or certificate-dns", DOCS);
             }
-            caller.tokenSha256().ifPresent(hex -> byToken.add(new TokenCaller(sha256Hex(prefix, hex), resolved)));
+            caller.tokenSha256().flatMap(hex -> sha256Hex(prefix, hex, problems))
+                    .ifPresent(hash -> byToken.add(new TokenCaller(hash, resolved)));
             for (String certificateName : names) {
                 if (certificates.put(certificateName, resolved) != null) {
-                    throw new ConfigurationException(prefix + " names the certificate " + certificateName
-                            + ", which names another caller too");
+                    problems.add(prefix + " names the certificate " + certificateName + ", which names another caller too",
+                            CERTIFICATE_DOCS);
                 }
             }
         });
-        if (!certificates.isEmpty()) {
-            requireTrustStore(tls);
+        if (!certificates.isEmpty() && tls.valid()) {
+            requireTrustStore(tls, problems);
         }
-        this.byCertificateName = Map.copyOf(certificates);
+        return new Resolution(List.copyOf(byToken), Map.copyOf(certificates));
     }
 
     /**
@@ -81,17 +109,16 @@ public class Callers {
      * without a trust store of its own, the server would take any certificate that the JDK's
      * public CAs vouch for, and anyone can get one for a DNS name of their own.
      */
-    private static void requireTrustStore(ServerTls tls) {
+    private static void requireTrustStore(ServerTls.Resolution tls, ConfigurationProblems problems) {
         Optional<TlsConfiguration> configuration = tls.configuration();
         String which = tls.property();
         if (configuration.isEmpty()) {
-            throw new ConfigurationException("Callers are named by client certificate, but the service port has no TLS:"
-                    + " set signer.server.tls-configuration-name and its key-store and trust-store (docs/security.md)");
-        }
-        if (configuration.get().isTrustAll() || configuration.get().getTrustStore() == null) {
-            throw new ConfigurationException("Callers are named by client certificate, but " + which
+            problems.add("Callers are named by client certificate, but the service port has no TLS:"
+                    + " set signer.server.tls-configuration-name and its key-store and trust-store", CERTIFICATE_DOCS);
+        } else if (configuration.get().isTrustAll() || configuration.get().getTrustStore() == null) {
+            problems.add("Callers are named by client certificate, but " + which
                     + " has no trust store of its own: set " + which + ".trust-store to the CAs that issue caller"
-                    + " certificates (never trust-all, nor the JDK's public CAs)");
+                    + " certificates (never trust-all, nor the JDK's public CAs)", CERTIFICATE_DOCS);
         }
     }
 
@@ -147,22 +174,29 @@ public class Callers {
         return names;
     }
 
-    private static Set<String> applications(String prefix, List<String> names, ApplicationsConfig applications) {
+    private static Set<String> applications(String prefix, Optional<List<String>> configured,
+            ApplicationsConfig applications, ConfigurationProblems problems) {
+        if (configured.isEmpty()) {
+            problems.add(prefix + ".applications is not set: the names of the applications it may use"
+                    + " (signer.applications.<name>), or *", DOCS);
+            return Set.of();
+        }
+        List<String> names = configured.get();
         if (names.contains("*")) {
             return null;
         }
         Set<String> result = new HashSet<>();
         for (String name : names) {
             if (!applications.applications().containsKey(name)) {
-                throw new ConfigurationException(prefix + ".applications names " + name
-                        + ", which is not a configured application (signer.applications." + name + ")");
+                problems.add(prefix + ".applications names " + name
+                        + ", which is not a configured application (signer.applications." + name + ")", DOCS);
             }
             result.add(name);
         }
         return Set.copyOf(result);
     }
 
-    private static byte[] sha256Hex(String prefix, String hex) {
+    private static Optional<byte[]> sha256Hex(String prefix, String hex, ConfigurationProblems problems) {
         byte[] hash = null;
         try {
             hash = HexFormat.of().parseHex(hex.trim());
@@ -170,13 +204,15 @@ public class Callers {
             // reported below, without the value
         }
         if (hash == null || hash.length != 32) {
-            throw new ConfigurationException(prefix + ".token-sha256 must be 64 hex digits (the SHA-256 of the token)");
+            problems.add(prefix + ".token-sha256 must be 64 hex digits (the SHA-256 of the token)", BEARER_DOCS);
+            return Optional.empty();
         }
         if (MessageDigest.isEqual(hash, EMPTY_TOKEN_SHA256)) {
-            throw new ConfigurationException(prefix + ".token-sha256 is the SHA-256 of the empty string: the variable"
-                    + " that held the token was probably unset. Generate a token with 'openssl rand -hex 32'");
+            problems.add(prefix + ".token-sha256 is the SHA-256 of the empty string: the variable"
+                    + " that held the token was probably unset. Generate a token with 'openssl rand -hex 32'", BEARER_DOCS);
+            return Optional.empty();
         }
-        return hash;
+        return Optional.of(hash);
     }
 
     static byte[] sha256(byte[] bytes) {

@@ -10,7 +10,6 @@ import java.util.logging.LogRecord;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
-import io.quarkus.logging.LoggingFilter;
 
 /**
  * The warnings that grpc-java, Netty and Vert.x write about a connection or a stream (a protocol
@@ -18,12 +17,10 @@ import io.quarkus.logging.LoggingFilter;
  * of theirs gets one such line per {@value #INTERVAL_SECONDS} s, which says how many it stands for;
  * all are counted in {@code signer_transport_warnings_total} by logger. So does grpc-java's INFO
  * line on each connection that failed (a protocol error, direct memory exhausted). The service's
- * own lines and every other line pass as they are.
+ * own lines and every other line pass as they are. Part of {@link LogLines}.
  */
-@LoggingFilter(name = TransportLogLimit.NAME)
-public final class TransportLogLimit implements Filter {
+final class TransportLogLimit implements Filter {
 
-    public static final String NAME = "transport-log-limit";
     static final long INTERVAL_SECONDS = 10;
     static final List<String> TRANSPORT_LOGGERS = List.of("io.grpc.", "io.netty.", "io.vertx.", "io.quarkus.grpc.",
             "io.quarkus.vertx.");

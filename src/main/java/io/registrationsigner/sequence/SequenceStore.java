@@ -5,7 +5,7 @@ import java.time.Duration;
 import jakarta.inject.Singleton;
 
 import io.quarkus.runtime.Startup;
-import io.quarkus.runtime.configuration.ConfigurationException;
+import io.registrationsigner.configuration.ConfigurationProblems;
 import io.registrationsigner.redis.RedisConfig;
 import io.registrationsigner.redis.RedisPipeline;
 import io.registrationsigner.redis.RedisUnavailableException;
@@ -61,19 +61,29 @@ public class SequenceStore {
      * next value is still above every one handed out before.
      */
     static Duration ttl(SequenceConfig config) {
+        ConfigurationProblems problems = new ConfigurationProblems();
+        Duration ttl = ttl(config, problems);
+        problems.throwIfAny();
+        return ttl;
+    }
+
+    /** The expiry of sequence keys; what is wrong with its configuration goes to {@code problems}. */
+    public static Duration ttl(SequenceConfig config, ConfigurationProblems problems) {
         if (config.floor() == SequenceConfig.Floor.NONE) {
             if (config.ttl().isPresent()) {
-                throw new ConfigurationException("signer.sequence.ttl needs signer.sequence.floor=epoch-millis: with"
-                        + " floor none an expired key would start again at 1, below sequences handed out before");
+                problems.add("signer.sequence.ttl needs signer.sequence.floor=epoch-millis: with"
+                        + " floor none an expired key would start again at 1, below sequences handed out before", DOCS);
             }
             return Duration.ZERO;
         }
         Duration ttl = config.ttl().orElse(SequenceConfig.DEFAULT_TTL);
         if (ttl.toMillis() < 1) {
-            throw new ConfigurationException("signer.sequence.ttl must be at least 1ms; it is " + ttl);
+            problems.add("signer.sequence.ttl must be at least 1ms; it is " + ttl, DOCS);
         }
         return ttl;
     }
+
+    private static final String DOCS = "docs/redis.md#key-expiry";
 
     /** The next sequence of the pair. Fails with {@link RedisUnavailableException}. */
     public Uni<Long> next(String applicationKey, String userId) {

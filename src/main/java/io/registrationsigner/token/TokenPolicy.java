@@ -6,7 +6,7 @@ import java.util.Optional;
 import jakarta.inject.Singleton;
 
 import io.quarkus.runtime.Startup;
-import io.quarkus.runtime.configuration.ConfigurationException;
+import io.registrationsigner.configuration.ConfigurationProblems;
 
 /**
  * The token lifetimes requests may ask for. Checked at start-up: Sinch wants a token to live at
@@ -48,20 +48,28 @@ public class TokenPolicy {
     }
 
     static TokenConfig validated(TokenConfig config) {
-        require(config.minTtl().compareTo(SINCH_MIN_TTL) >= 0, "signer.token.min-ttl must be at least 60s");
-        require(config.minInstanceTtl().compareTo(SINCH_MIN_INSTANCE_TTL) >= 0,
-                "signer.token.min-instance-ttl must be at least 48h");
-        require(config.minTtl().compareTo(config.maxTtl()) <= 0, "signer.token.min-ttl must not exceed signer.token.max-ttl");
-        require(config.minInstanceTtl().compareTo(config.maxInstanceTtl()) <= 0,
-                "signer.token.min-instance-ttl must not exceed signer.token.max-instance-ttl");
-        require(config.defaultTtl().compareTo(config.minTtl()) >= 0 && config.defaultTtl().compareTo(config.maxTtl()) <= 0,
-                "signer.token.default-ttl must be between signer.token.min-ttl and signer.token.max-ttl");
+        ConfigurationProblems problems = new ConfigurationProblems();
+        check(config, problems);
+        problems.throwIfAny();
         return config;
     }
 
-    private static void require(boolean condition, String message) {
+    /** Every problem of the token lifetimes' configuration goes to {@code problems}. */
+    public static void check(TokenConfig config, ConfigurationProblems problems) {
+        require(config.minTtl().compareTo(SINCH_MIN_TTL) >= 0, "signer.token.min-ttl must be at least 60s", problems);
+        require(config.minInstanceTtl().compareTo(SINCH_MIN_INSTANCE_TTL) >= 0,
+                "signer.token.min-instance-ttl must be at least 48h", problems);
+        require(config.minTtl().compareTo(config.maxTtl()) <= 0, "signer.token.min-ttl must not exceed signer.token.max-ttl",
+                problems);
+        require(config.minInstanceTtl().compareTo(config.maxInstanceTtl()) <= 0,
+                "signer.token.min-instance-ttl must not exceed signer.token.max-instance-ttl", problems);
+        require(config.defaultTtl().compareTo(config.minTtl()) >= 0 && config.defaultTtl().compareTo(config.maxTtl()) <= 0,
+                "signer.token.default-ttl must be between signer.token.min-ttl and signer.token.max-ttl", problems);
+    }
+
+    private static void require(boolean condition, String message, ConfigurationProblems problems) {
         if (!condition) {
-            throw new ConfigurationException(message);
+            problems.add(message, "docs/configuration.md#all-properties");
         }
     }
 }

@@ -15,6 +15,7 @@ import io.quarkus.grpc.runtime.config.GrpcServerConfiguration;
 import io.quarkus.grpc.spi.GrpcBuilderProvider;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownContext;
+import io.registrationsigner.configuration.ConfigurationCheck;
 import io.vertx.core.Vertx;
 
 /**
@@ -24,8 +25,14 @@ import io.vertx.core.Vertx;
  */
 public class GrpcServerProvider implements GrpcBuilderProvider<GrpcServerLifecycle.OwnedServerBuilder> {
 
+    /**
+     * quarkus-grpc asks this first, before it creates the services and builds its server: the
+     * configuration is checked here as a whole, and one that cannot serve stops start-up with
+     * every problem in one message.
+     */
     @Override
     public boolean providesServer(GrpcServerConfiguration configuration) {
+        ConfigurationCheck.run();
         return GrpcServerLifecycle.buildsTheServer(configuration.useSeparateServer());
     }
 
@@ -43,7 +50,7 @@ public class GrpcServerProvider implements GrpcBuilderProvider<GrpcServerLifecyc
 
     @Override
     public String toString() {
-        // quarkus-grpc logs the provider it found.
+        // quarkus-grpc logs the provider it found (at INFO, which application.properties leaves out).
         return "registration-signer's gRPC server (GrpcServerLifecycle)";
     }
 

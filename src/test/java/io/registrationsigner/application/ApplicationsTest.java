@@ -26,10 +26,14 @@ class ApplicationsTest {
     private static final String KEY = SinchVectors.LEGACY_KEY;
     private static final String SECRET = SinchVectors.LEGACY_SECRET;
 
-    record Config(String key, Optional<String> secret, Optional<String> secretFile)
+    record Config(Optional<String> key, Optional<String> secret, Optional<String> secretFile)
             implements ApplicationsConfig.ApplicationConfig {
         Config(String key, String secret) {
-            this(key, Optional.of(secret), Optional.empty());
+            this(Optional.of(key), Optional.of(secret), Optional.empty());
+        }
+
+        Config(String key, Optional<String> secret, Optional<String> secretFile) {
+            this(Optional.of(key), secret, secretFile);
         }
     }
 
@@ -117,18 +121,36 @@ class ApplicationsTest {
                 .build();
         ApplicationsConfig.ApplicationConfig payments = config.getConfigMapping(ApplicationsConfig.class)
                 .applications().get("payments");
-        assertEquals(KEY, payments.key());
+        assertEquals(Optional.of(KEY), payments.key());
         assertEquals(Optional.of(SECRET), payments.secret());
     }
 
     @Test
     void aMissingKeyIsReportedWithThePropertyName() {
-        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder()
+        ApplicationsConfig config = new SmallRyeConfigBuilder()
                 .withMapping(ApplicationsConfig.class)
-                .withSources(new PropertiesConfigSource(Map.of("signer.applications.payments.secret", SECRET), "test", 100));
-        RuntimeException e = assertThrows(RuntimeException.class, builder::build);
-        assertTrue(String.valueOf(e.getMessage()).contains("signer.applications.payments.key"), e.getMessage());
-        assertFalse(String.valueOf(e.getMessage()).contains(SECRET));
+                .withSources(new PropertiesConfigSource(Map.of("signer.applications.payments.secret", SECRET), "test", 100))
+                .build().getConfigMapping(ApplicationsConfig.class);
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> Applications.index(config.applications()));
+        assertTrue(e.getMessage().contains("signer.applications.payments.key is not set"), e.getMessage());
+        assertFalse(e.getMessage().contains(SECRET));
+    }
+
+    @Test
+    void everyProblemOfEveryApplicationIsReportedAtOnce() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> Applications.index(Map.of(
+                "a", new Config(Optional.empty(), Optional.of("not*base64"), Optional.empty()),
+                "b", new Config("not a key", SECRET),
+                "c", new Config(KEY, SECRET),
+                "d", new Config(KEY, "q3Xc9T0bYw1nKp7Lr2VdAg=="))));
+        String message = e.getMessage();
+        assertTrue(message.contains("(4 problems)"), message);
+        assertTrue(message.contains("signer.applications.a.key is not set"), message);
+        assertTrue(message.contains("signer.applications.a.secret is not valid Base64"), message);
+        assertTrue(message.contains("signer.applications.b.key is not a Sinch Application Key"), message);
+        assertTrue(message.contains("'c' and 'd' have the same key"), message);
+        assertTrue(message.contains("(docs/configuration.md#applications)"), message);
+        assertFalse(message.contains(SECRET));
     }
 
     @Test

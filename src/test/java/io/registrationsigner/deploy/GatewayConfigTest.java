@@ -155,14 +155,14 @@ class GatewayConfigTest {
                 .build();
 
         ApplicationsConfig.ApplicationConfig demo = config.getConfigMapping(ApplicationsConfig.class).applications().get("demo");
-        assertEquals(TestApplication.VECTOR.key(), demo.key());
+        assertEquals(TestApplication.VECTOR.key(), demo.key().orElseThrow());
         assertEquals("/run/secrets/demo-application-secret", demo.secretFile().orElseThrow());
         assertTrue(texts(services.at("/signer/secrets")).contains("demo-application-secret"));
         assertEquals(TestApplication.VECTOR.secret(), Files.readString(Path.of("docker", "demo", "demo-application.secret")).strip());
 
         AuthConfig.CallerConfig gateway = config.getConfigMapping(AuthConfig.class).callers().get("gateway");
         assertTrue(gateway.gateway());
-        assertEquals(List.of("demo"), gateway.applications());
+        assertEquals(List.of("demo"), gateway.applications().orElseThrow());
         // The token nginx presents is the one whose hash the service knows.
         String token = services.at("/gateway/environment/SIGNER_GATEWAY_TOKEN").asText();
         assertEquals(sha256Hex(token), gateway.tokenSha256().orElseThrow());
