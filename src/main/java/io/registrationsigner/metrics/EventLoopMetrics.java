@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,17 +26,30 @@ public class EventLoopMetrics {
             Duration.ofMillis(1), Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofMillis(500),
             Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10) };
 
+    private final MeterRegistry registry;
     private final Timer delay;
+    private final TimeGauge stall;
     private volatile Supplier<Duration> longestStall = () -> Duration.ZERO;
 
     EventLoopMetrics(MeterRegistry registry) {
+        this.registry = registry;
         delay = Timer.builder("signer.event.loop.delay")
                 .description("How long an event loop kept the watchdog's task waiting, for each task it ran")
                 .serviceLevelObjectives(DELAY_BUCKETS)
                 .register(registry);
-        TimeGauge.builder("signer.event.loop.stall", this, TimeUnit.NANOSECONDS, metrics -> metrics.longestStall.get().toNanos())
+        stall = TimeGauge.builder("signer.event.loop.stall", this, TimeUnit.NANOSECONDS, metrics -> metrics.longestStall.get().toNanos())
                 .description("The longest that an event loop has kept the watchdog's task waiting so far, not run yet")
                 .register(registry);
+    }
+
+    /**
+     * Removed with the application: a registry that outlives it (dev mode's live reload, the
+     * tests' restarts) would otherwise keep reading this instance instead of the next one's.
+     */
+    @PreDestroy
+    void remove() {
+        registry.remove(delay);
+        registry.remove(stall);
     }
 
     /** The wait of a task the watchdog handed an event loop, now that the loop has run it. */

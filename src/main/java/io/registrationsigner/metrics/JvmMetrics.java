@@ -47,7 +47,9 @@ public class JvmMetrics implements MeterBinder {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new JVMInfoBinder().bindTo(registry);
-        Gauge.builder("jvm.buffer.memory.max", this, metrics -> metrics.maxDirectMemory)
+        long maxDirectMemory = this.maxDirectMemory;
+        // A strong reference: the same for the JVM's life, whichever instance of the application reads it.
+        Gauge.builder("jvm.buffer.memory.max", () -> maxDirectMemory)
                 .tag("id", "direct")
                 .description("The most memory that the direct buffers may take")
                 .baseUnit(BaseUnits.BYTES)
