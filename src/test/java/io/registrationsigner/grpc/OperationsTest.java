@@ -58,16 +58,6 @@ import io.vertx.core.impl.VertxInternal;
 @WithTestResource(SignerTestResource.class)
 class OperationsTest extends ServiceTestBase {
 
-    private static final Path OPERATIONS_GUIDE = Path.of("docs", "operations.md");
-    /** A metric name of the guide: the prefixes of the service's, the JVM's, Quarkus' and its libraries' metrics; a family ends with *. */
-    private static final Pattern DOCUMENTED_METRIC = Pattern.compile(
-            "\\b(?:signer|jvm|process|system|grpc|netty|redis|http|vertx)_[a-zA-Z0-9_]*\\*?");
-    /** Named in the guide as not there: only notification listeners of Micrometer, which the service does not have, make them. */
-    private static final Set<String> NOT_SERVED = Set.of("jvm_gc_pause_seconds_max", "jvm_gc_overhead", "jvm_memory_usage_after_gc",
-            "jvm_gc_memory_allocated_bytes_total", "jvm_gc_memory_promoted_bytes_total");
-    /** Made only for a concurrent collector (ZGC, Shenandoah, G1 from JDK 20 on), which the tests' JVM may not run. */
-    private static final Set<String> ONLY_WITH_A_CONCURRENT_COLLECTOR = Set.of("jvm_gc_concurrent_phase_time_seconds");
-
     @Inject
     Vertx vertx;
 
@@ -208,55 +198,6 @@ class OperationsTest extends ServiceTestBase {
         Thread.sleep(1200);
         double stall = PrometheusText.sum(metrics(), "signer_event_loop_stall_seconds");
         assertTrue(stall < 0.5, "stall once the loop runs again: " + stall + " s");
-    }
-
-    @Test
-    void theOperationsGuideNamesOnlyMetricsTheServiceExports() throws Exception {
-        // The series that appear with their first event: a credential, a verification, a refused call,
-        // a transport warning (the gRPC port does not speak HTTP/1.1).
-        SignRegistrationResponse signed = signer(10).signRegistration(SignRegistrationRequest.newBuilder()
-                .setUserId("documented-user").setApplicationKey(TestApplication.VECTOR.key()).build());
-        signer(10).verifyRegistration(VerifyRegistrationRequest.newBuilder().setUserId("documented-user")
-                .setApplicationKey(TestApplication.VECTOR.key())
-                .setLegacy(LegacyCredential.newBuilder().setSequence(signed.getSequence()).setSignature(signed.getSignature()))
-                .build());
-        assertThrows(StatusRuntimeException.class, () -> signer(10)
-                .withInterceptors(TestCaller.headers("authorization", "Bearer not-a-caller-token"))
-                .signRegistration(SignRegistrationRequest.newBuilder().setUserId("documented-user").build()));
-        assertThrows(Exception.class, () -> Http.localhost(url.getPort()).get("/documented"));
-
-        String text = Files.readString(OPERATIONS_GUIDE);
-        Set<String> documented = new TreeSet<>();
-        Matcher name = DOCUMENTED_METRIC.matcher(text);
-        while (name.find()) {
-            documented.add(name.group());
-        }
-        assertTrue(documented.containsAll(List.of("signer_credentials_total", "jvm_gc_pause_seconds", "process_cpu_usage")),
-                documented.toString());
-        Set<String> missing = new TreeSet<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        do {
-            Set<String> served = metrics().lines().filter(line -> !line.isEmpty() && !line.startsWith("#"))
-                    .map(line -> line.split("[{ ]", 2)[0]).collect(Collectors.toCollection(TreeSet::new));
-            missing.clear();
-            for (String documentedName : documented) {
-                boolean isServed = documentedName.endsWith("*")
-                        ? served.stream().anyMatch(s -> s.startsWith(documentedName.substring(0, documentedName.length() - 1)))
-                        : Stream.of("", "_total", "_count", "_sum", "_bucket", "_max").anyMatch(s -> served.contains(documentedName + s));
-                if (NOT_SERVED.contains(documentedName)) {
-                    assertFalse(isServed, documentedName + " is served, but the guide says it is not");
-                } else if (!isServed && !ONLY_WITH_A_CONCURRENT_COLLECTOR.contains(documentedName)) {
-                    missing.add(documentedName);
-                }
-            }
-            // The transport warning is counted as it is logged, a moment after the answer.
-        } while (!missing.isEmpty() && System.nanoTime() < deadline && sleep(200));
-        assertEquals(Set.of(), missing, "named in " + OPERATIONS_GUIDE + ", not in /q/metrics");
-    }
-
-    private static boolean sleep(long millis) throws InterruptedException {
-        Thread.sleep(millis);
-        return true;
     }
 
     @Test
